@@ -1,0 +1,96 @@
+# Pagoda: build the kernel, boot it, test it.
+#
+#   make          build build/kernel.elf and the bootable build/pagoda.iso
+#   make run      boot the ISO in QEMU with the serial console on this terminal
+#   make test     every test; ends with "N passed, N failed"
+#   make gdb      boot QEMU stopped, with gdb attached to the kernel
+#   make deps     install (as root) or list the Debian packages needed
+#   make clean
+
+CC := gcc
+LD := ld
+NASM := nasm
+BUILD := build
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -nostdinc -isystem $(shell $(CC) -print-file-name=include) -Iinclude \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
+	-fstack-protector-strong -mstack-protector-guard=global \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
+	-MMD -MP
+NASMFLAGS := -f elf64 -g -F dwarf -w+all
+LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
+
+C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c)
+ASM_SOURCES := $(wildcard boot/*.asm kernel/*.asm)
+OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
+
+KERNEL := $(BUILD)/kernel.elf
+ISO := $(BUILD)/pagoda.iso
+CMDLINE ?=
+
+.PHONY: all iso run gdb test clean deps check-deps
+all: check-deps $(KERNEL) $(ISO)
+
+check-deps:
+	@tools/deps.sh
+
+deps:
+	@tools/deps.sh --with-gdb
+
+$(BUILD)/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/ksyms.o $(BUILD)/ksyms_empty.o: $(BUILD)/%.o: $(BUILD)/%.c
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+# Two links: the first without a symbol table, to learn the addresses; the
+# second with it.  The table sits last in the image, so it moves no symbol;
+# the final check proves that by regenerating it from the result.
+$(BUILD)/ksyms_empty.c: tools/gensyms.sh
+	@mkdir -p $(BUILD)
+	@tools/gensyms.sh --empty > $@
+
+$(BUILD)/kernel.pass1.elf: $(OBJECTS) $(BUILD)/ksyms_empty.o linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJECTS) $(BUILD)/ksyms_empty.o
+
+$(BUILD)/ksyms.c: $(BUILD)/kernel.pass1.elf tools/gensyms.sh
+	@echo "  GEN     $@"
+	@tools/gensyms.sh $< > $@
+
+$(KERNEL): $(OBJECTS) $(BUILD)/ksyms.o linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(OBJECTS) $(BUILD)/ksyms.o
+	@tools/gensyms.sh $@ | cmp -s - $(BUILD)/ksyms.c || \
+		{ echo "error: the symbol table moved symbols (see linker.ld)"; rm -f $@; exit 1; }
+
+$(ISO): $(KERNEL) tests/mkiso.sh boot/grub.cfg
+	tests/mkiso.sh $(KERNEL) $@ $(CMDLINE)
+
+iso: $(ISO)
+
+run: all
+	tests/qemu.sh $(ISO)
+
+gdb: all
+	@tools/deps.sh --with-gdb
+	tests/qemu.sh --gdb $(ISO) & \
+	gdb -q -x tools/gdbinit $(KERNEL); kill %1 2>/dev/null || true
+
+test: all
+	python3 tests/harness.py --kernel $(KERNEL)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJECTS:.o=.d)

@@ -1,0 +1,49 @@
+/*
+ * Circular doubly linked lists with the link embedded in the element, the
+ * way Linux does it: a struct list_head inside the object, container_of()
+ * to get back from the link to the object.
+ */
+#ifndef PAGODA_LIST_H
+#define PAGODA_LIST_H
+
+#include <compiler.h>
+#include <types.h>
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+#define LIST_HEAD_INIT(name) { &(name), &(name) }
+
+static inline void list_init(struct list_head *h) { h->next = h->prev = h; }
+static inline bool list_empty(const struct list_head *h) { return h->next == h; }
+
+static inline void list_insert_between(struct list_head *n, struct list_head *prev, struct list_head *next)
+{
+	next->prev = n;
+	n->next = next;
+	n->prev = prev;
+	prev->next = n;
+}
+
+/* Insert n right after head (stack order). */
+static inline void list_add(struct list_head *n, struct list_head *head) { list_insert_between(n, head, head->next); }
+/* Insert n right before head, i.e. at the tail (queue order). */
+static inline void list_add_tail(struct list_head *n, struct list_head *head) { list_insert_between(n, head->prev, head); }
+
+static inline void list_del(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = NULL;
+}
+
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(head, type, member) list_entry((head)->next, type, member)
+
+#define list_for_each_entry(pos, head, member)                                   \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member);          \
+	     &pos->member != (head);                                            \
+	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
+
+#endif

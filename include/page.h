@@ -1,0 +1,106 @@
+/*
+ * struct page: one for every physical page frame, in the array mem_map
+ * indexed by page frame number (pfn = physical address / PAGE_SIZE).
+ *
+ * The buddy allocator (mm/page_alloc.c) hands out blocks of 2^order
+ * contiguous pages.  A page is freed when its reference count drops to
+ * zero; holding a reference never implies holding the page lock.
+ */
+#ifndef PAGODA_PAGE_H
+#define PAGODA_PAGE_H
+
+#include <list.h>
+#include <mm.h>
+#include <types.h>
+
+enum page_flag {
+	PG_reserved,	/* never given to the allocator (firmware, kernel image) */
+	PG_buddy,	/* free, heads a free block of 2^order pages */
+	PG_slab,	/* holds kmalloc objects of one size class */
+	PG_locked,	/* page lock held (page cache, later) */
+	PG_uptodate,	/* contents valid (page cache, later) */
+	PG_dirty,	/* must be written back (page cache, later) */
+	PG_writeback,	/* being written back (page cache, later) */
+	PG_error,	/* the last I/O on it failed (page cache, later) */
+	PG_lru,		/* on an LRU list (reclaim, later) */
+};
+
+struct kmem_class;
+
+struct page {
+	unsigned long flags;	/* PG_* bits, atomic bit operations */
+	int refcount;		/* atomic; 0 = free */
+	int mapcount;		/* user page-table entries mapping it (later) */
+	/*
+	 * Free-list link while PG_buddy (zone lock); partial-slab link while
+	 * PG_slab (the class's lock); free for the owner's use otherwise.
+	 */
+	struct list_head list;
+	union {
+		struct {			/* page-cache pages (later) */
+			struct address_space *mapping;
+			unsigned long index;
+		};
+		struct {			/* kmalloc slab pages */
+			struct kmem_class *slab_class;
+			void *slab_free;	/* first free object */
+		};
+	};
+	unsigned int order;	/* block order while PG_buddy; allocation order of a large kmalloc */
+	unsigned int slab_inuse;	/* objects handed out from a slab page */
+};
+
+extern struct page *mem_map;
+extern u64 max_pfn;		/* one past the highest page frame of RAM */
+
+static inline u64 page_to_pfn(const struct page *p) { return (u64)(p - mem_map); }
+static inline struct page *pfn_to_page(u64 pfn) { return &mem_map[pfn]; }
+static inline phys_addr_t page_to_phys(const struct page *p) { return page_to_pfn(p) << PAGE_SHIFT; }
+static inline void *page_address(const struct page *p) { return phys_to_virt(page_to_phys(p)); }
+static inline struct page *virt_to_page(const void *va) { return pfn_to_page(virt_to_phys(va) >> PAGE_SHIFT); }
+
+static inline bool page_test_flag(const struct page *p, enum page_flag f)
+{
+	return __atomic_load_n(&p->flags, __ATOMIC_RELAXED) & (1ul << f);
+}
+static inline void page_set_flag(struct page *p, enum page_flag f)
+{
+	__atomic_fetch_or(&p->flags, 1ul << f, __ATOMIC_RELAXED);
+}
+static inline void page_clear_flag(struct page *p, enum page_flag f)
+{
+	__atomic_fetch_and(&p->flags, ~(1ul << f), __ATOMIC_RELAXED);
+}
+
+/* Allocation flags. */
+typedef unsigned int gfp_t;
+#define GFP_KERNEL 0u
+#define GFP_ZERO (1u << 0)	/* fill the pages with zeros */
+
+#define MAX_ORDER 10		/* largest block: 2^10 pages = 4 MiB */
+
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+static inline struct page *alloc_page(gfp_t gfp) { return alloc_pages(gfp, 0); }
+/* Drop the allocation's reference; the block is freed when none remain. */
+void free_pages(struct page *page, unsigned int order);
+
+static inline void get_page(struct page *p) { __atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED); }
+static inline void put_page(struct page *p) { free_pages(p, 0); }
+
+/*
+ * Turn an allocated block of 2^order pages into 2^order single pages, each
+ * with its own reference, to be freed one by one.
+ */
+void split_page(struct page *page, unsigned int order);
+
+u64 nr_free_pages(void);
+/* Free blocks of exactly this order (for self-tests and statistics). */
+u64 buddy_free_blocks(unsigned int order);
+u64 nr_total_pages(void);	/* pages the allocator manages, free or not */
+/* How many invalid frees (double frees, freeing reserved pages) were refused. */
+u64 page_alloc_bad_frees(void);
+
+void page_alloc_init(void);
+bool page_alloc_is_ready(void);
+
+#endif

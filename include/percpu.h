@@ -1,0 +1,52 @@
+/*
+ * Per-CPU data.  Each CPU's GS base points at its own struct cpu, whose
+ * first field points back at itself, so this_cpu() is a single load from
+ * %gs:0 and works with interrupts on or off.
+ */
+#ifndef PAGODA_PERCPU_H
+#define PAGODA_PERCPU_H
+
+#include <compiler.h>
+#include <types.h>
+
+#define MAX_CPUS 8
+
+/* The 64-bit task-state segment: stacks the CPU switches to on its own. */
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];	/* stack for entering ring 0 from ring 3 (rsp[0]) */
+	u64 reserved1;
+	u64 ist[7];	/* interrupt stacks, chosen per vector in the IDT */
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __packed;
+
+#define GDT_ENTRIES 10
+
+struct cpu {
+	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
+	int id;			/* 0 for the boot CPU */
+	u32 apic_id;
+
+	/* Interrupt-disable nesting, owned by this CPU (see spinlock.c). */
+	int irq_off_depth;
+	bool irq_were_enabled;
+
+	u64 gdt[GDT_ENTRIES] __aligned(8);
+	struct tss tss __aligned(16);
+};
+
+extern struct cpu cpus[MAX_CPUS];
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+void percpu_init_boot_cpu(void);
+
+#endif

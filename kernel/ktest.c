@@ -1,0 +1,82 @@
+/*
+ * The self-test runner (see ktest.h).  Output protocol, read by
+ * tests/harness.py:
+ *     # suite ktest on pagoda
+ *     # start NAME              before each test
+ *     ok N - NAME | not ok N - NAME # file:line: expression
+ *     # ktest done: P passed, F failed
+ * then QEMU's debug-exit device ends the run with the verdict.
+ */
+#include <cmdline.h>
+#include <debug_exit.h>
+#include <ktest.h>
+#include <page.h>
+#include <printk.h>
+#include <string.h>
+
+extern const struct ktest __start_ktests[], __stop_ktests[];
+
+void ktest_fail(struct ktest_ctx *kt, const char *file, int line, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("#   %s:%d: expected %s\n", file, line, msg);
+	if (kt->failures++ == 0)
+		snprintf(kt->first_failure, sizeof(kt->first_failure), "%s:%d: %s", file, line, msg);
+}
+
+/* Is `name` in the comma-separated list? Globs match only ordinary tests. */
+static bool listed(const char *list, const struct ktest *t, bool allow_glob)
+{
+	char word[64];
+
+	while (*list) {
+		size_t n = 0;
+
+		while (*list && *list != ',') {
+			if (n < sizeof(word) - 1)
+				word[n++] = *list;
+			list++;
+		}
+		word[n] = '\0';
+		if (*list == ',')
+			list++;
+		if (strcmp(word, t->name) == 0 || (allow_glob && !t->manual && glob_match(word, t->name)))
+			return true;
+	}
+	return false;
+}
+
+bool ktest_run_from_cmdline(void)
+{
+	char pattern[256], skip[512] = "";
+	int number = 0, failed = 0;
+
+	if (!cmdline_get("ktest", pattern, sizeof(pattern)))
+		return false;
+	cmdline_get("ktest_skip", skip, sizeof(skip));
+
+	kprintf("# suite ktest on pagoda\n");
+	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {
+		struct ktest_ctx kt = { 0 };
+
+		if (!listed(pattern, t, true) || listed(skip, t, false))
+			continue;
+		kprintf("# start %s\n", t->name);
+		t->fn(&kt);
+		number++;
+		if (kt.failures) {
+			failed++;
+			kprintf("not ok %d - %s # %s\n", number, t->name, kt.first_failure);
+		} else {
+			kprintf("ok %d - %s\n", number, t->name);
+		}
+	}
+	kprintf("# ktest done: %d passed, %d failed\n", number - failed, failed);
+	pr_info("free pages after the self-tests: %lu", nr_free_pages());
+	qemu_exit(failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+}

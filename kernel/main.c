@@ -1,0 +1,96 @@
+/*
+ * kmain: the first C code.  boot/entry.asm calls it on the boot stack in
+ * long mode, with the early page tables, interrupts off.
+ *
+ * The order matters: per-CPU data before anything that takes a lock (every
+ * lock records its owner CPU), the console before anything that can fail,
+ * traps before anything that can fault, memory before anything that
+ * allocates.  Once memory is up we move to a proper kernel stack with a
+ * guard page, then bring up interrupts and the clock.
+ */
+#include <acpi.h>
+#include <apic.h>
+#include <boot.h>
+#include <cmdline.h>
+#include <cpu.h>
+#include <kstack.h>
+#include <ktest.h>
+#include <mm.h>
+#include <page.h>
+#include <panic.h>
+#include <printk.h>
+#include <serial.h>
+#include <string.h>
+#include <time.h>
+#include <traps.h>
+#include <x86.h>
+
+static void print_memory_summary(void)
+{
+	u64 usable = 0;
+
+	for (int i = 0; i < boot_info.mem_count; i++) {
+		const struct mem_range *r = &boot_info.mem[i];
+
+		pr_info("  mem [%#012lx-%#012lx] %s", r->start, r->end - 1,
+			r->type == MEM_USABLE ? "usable" :
+			r->type == MEM_ACPI_RECLAIMABLE ? "ACPI data" :
+			r->type == MEM_ACPI_NVS ? "ACPI NVS" :
+			r->type == MEM_BAD ? "bad" : "reserved");
+		if (r->type == MEM_USABLE)
+			usable += r->end - r->start;
+	}
+	pr_info("memory: %lu MiB usable RAM, kernel image %lu KiB (text %lu KiB), %lu MiB free",
+		usable >> 20, ((u64)_kernel_phys_end - (u64)_kernel_phys_start) >> 10,
+		((u64)_text_end - (u64)_text_start) >> 10, nr_free_pages() >> (20 - PAGE_SHIFT));
+}
+
+static void apply_log_level(void)
+{
+	char value[8];
+
+	if (cmdline_get("loglevel", value, sizeof(value)))
+		printk_set_level(strtoul(value, NULL, 10));
+}
+
+/* Continues kmain on a guarded kernel stack. */
+static __noreturn void kmain_on_kstack(void *arg)
+{
+	(void)arg;
+	acpi_init();
+	pic_disable();
+	lapic_init();
+	ioapic_init();
+	clock_init();
+	timer_start();
+	local_irq_enable();
+	print_memory_summary();
+
+	ktest_run_from_cmdline();	/* exits QEMU when tests were asked for */
+
+	pr_info("Pagoda is up. Nothing to run yet: user space arrives with processes.");
+	pr_info("Press Ctrl-A then X to leave QEMU.");
+	for (;;)
+		safe_halt();
+}
+
+void kmain(u32 magic, phys_addr_t mbi)
+{
+	void *stack;
+
+	percpu_init_boot_cpu();
+	serial_init();
+	gdt_init_this_cpu();
+	idt_init();
+	multiboot_parse(magic, mbi);
+	apply_log_level();
+	pr_info("Pagoda, a teaching kernel for x86-64 (booted by %s)", boot_info.loader);
+	pr_info("command line: %s", boot_info.cmdline);
+	cpu_init_features();
+	mm_init(&boot_info);
+
+	stack = kstack_alloc();
+	if (!stack)
+		panic("no memory for the first kernel stack");
+	call_on_stack(stack, kmain_on_kstack, NULL);
+}

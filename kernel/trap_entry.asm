@@ -1,0 +1,97 @@
+; Entry stubs for all 256 interrupt vectors.
+;
+; The CPU pushes ss, rsp, rflags, cs, rip and, for some exceptions, an error
+; code.  Each stub makes the stack look the same for every vector (pushing a
+; zero error code where the CPU pushes none), pushes its vector number and
+; jumps to trap_common, which saves the general registers - completing a
+; struct trap_frame (include/traps.h) - and calls trap_dispatch(frame).
+;
+; Coming from user mode (the saved cs has RPL 3) we also swap GS so that
+; %gs points at this CPU's struct cpu while in the kernel.
+
+bits 64
+extern trap_dispatch
+
+section .text
+
+%macro TRAP_NO_ERROR_CODE 1
+trap_stub_%1:
+	push 0
+	push %1
+	jmp trap_common
+%endmacro
+
+%macro TRAP_WITH_ERROR_CODE 1
+trap_stub_%1:
+	push %1
+	jmp trap_common
+%endmacro
+
+; The exceptions for which the CPU pushes an error code.
+%define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+%assign v 0
+%rep 256
+%if HAS_ERROR_CODE(v)
+	TRAP_WITH_ERROR_CODE v
+%else
+	TRAP_NO_ERROR_CODE v
+%endif
+%assign v v + 1
+%endrep
+
+
+trap_common:
+	test qword [rsp + 24], 3	; cs of the interrupted code (above vector, error, rip)
+	jz .from_kernel
+	swapgs
+.from_kernel:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	cld
+	mov rdi, rsp
+	call trap_dispatch
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16			; drop vector and error code
+	test qword [rsp + 8], 3		; returning to user mode?
+	jz .to_kernel
+	swapgs
+.to_kernel:
+	iretq
+
+; The table idt_init() reads: the address of each stub, by vector.
+section .rodata
+global trap_stub_table
+trap_stub_table:
+%assign v 0
+%rep 256
+	dq trap_stub_%[v]
+%assign v v + 1
+%endrep

@@ -1,0 +1,35 @@
+/*
+ * Memory start-up: from the boot loader's memory map to a working page
+ * allocator and kmalloc.
+ */
+#include <boot.h>
+#include <bootmem.h>
+#include <kmalloc.h>
+#include <mm.h>
+#include <page.h>
+#include <paging.h>
+#include <printk.h>
+
+void mm_init(const struct boot_info *bi)
+{
+	phys_addr_t direct_end = 0;
+
+	for (int i = 0; i < bi->mem_count; i++) {
+		const struct mem_range *r = &bi->mem[i];
+
+		if (r->type == MEM_USABLE)
+			bootmem_add_ram(r->start, r->end);
+		/* ACPI tables live in RAM too; the direct map covers them. */
+		if (r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIMABLE || r->type == MEM_ACPI_NVS)
+			direct_end = MAX(direct_end, r->end);
+	}
+	/* Real-mode structures (IVT, BIOS data, EBDA) live in the first megabyte. */
+	bootmem_reserve(0, 1ul << 20);
+	bootmem_reserve((phys_addr_t)_kernel_phys_start, (phys_addr_t)_kernel_phys_end);
+	for (int i = 0; i < bi->module_count; i++)
+		bootmem_reserve(bi->modules[i].start, bi->modules[i].end);
+
+	paging_init(ALIGN_UP(direct_end, HUGE_PAGE_SIZE));
+	page_alloc_init();
+	kmalloc_init();
+}

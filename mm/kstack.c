@@ -1,0 +1,103 @@
+/*
+ * Kernel stacks with guard areas (see kstack.h).
+ *
+ * The kernel-stack area is divided into slots of KSTACK_GUARD_SIZE +
+ * KSTACK_SIZE bytes; only the upper KSTACK_SIZE of a slot is ever mapped.
+ * A bitmap says which slots are in use.
+ *
+ * Lock: kstack_lock protects slot_used and the area's page tables.
+ */
+#include <compiler.h>
+#include <kstack.h>
+#include <page.h>
+#include <paging.h>
+#include <panic.h>
+#include <spinlock.h>
+
+#define SLOT_SIZE (KSTACK_GUARD_SIZE + KSTACK_SIZE)
+#define MAX_KSTACKS 4096
+
+static struct spinlock kstack_lock = SPINLOCK_INIT("kstack");
+static u64 slot_used[MAX_KSTACKS / 64];
+
+static u64 slot_stack_base(int slot)
+{
+	return KSTACK_AREA_BASE + (u64)slot * SLOT_SIZE + KSTACK_GUARD_SIZE;
+}
+
+static void unmap_and_free(u64 base, u64 len)
+{
+	for (u64 va = base; va < base + len; va += PAGE_SIZE) {
+		phys_addr_t pa;
+		u64 flags;
+
+		if (!translate(kernel_pml4, va, &pa, &flags))
+			continue;
+		unmap_page(kernel_pml4, va);
+		free_pages(pfn_to_page(pa >> PAGE_SHIFT), 0);
+	}
+}
+
+void *kstack_alloc(void)
+{
+	int slot = -1;
+	u64 base;
+
+	spin_lock(&kstack_lock);
+	for (int i = 0; i < MAX_KSTACKS && slot < 0; i++) {
+		if (!(slot_used[i / 64] & (1ul << (i % 64)))) {
+			slot_used[i / 64] |= 1ul << (i % 64);
+			slot = i;
+		}
+	}
+	spin_unlock(&kstack_lock);
+	if (slot < 0)
+		return NULL;
+
+	base = slot_stack_base(slot);
+	for (u64 off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+		struct page *page = alloc_page(GFP_ZERO);
+		int err;
+
+		if (!page)
+			goto fail;
+		spin_lock(&kstack_lock);
+		err = map_page(kernel_pml4, base + off, page_to_phys(page), PAGE_KERNEL_RW);
+		spin_unlock(&kstack_lock);
+		if (err < 0) {
+			free_pages(page, 0);
+			goto fail;
+		}
+	}
+	return (void *)(base + KSTACK_SIZE);
+
+fail:
+	kstack_free((void *)(base + KSTACK_SIZE));
+	return NULL;
+}
+
+void kstack_free(void *top)
+{
+	u64 base = (u64)top - KSTACK_SIZE;
+	int slot = (base - KSTACK_AREA_BASE - KSTACK_GUARD_SIZE) / SLOT_SIZE;
+
+	if (slot < 0 || slot >= MAX_KSTACKS || slot_stack_base(slot) != base)
+		panic("kstack_free(%p): not a kernel stack", top);
+	spin_lock(&kstack_lock);
+	unmap_and_free(base, KSTACK_SIZE);
+	slot_used[slot / 64] &= ~(1ul << (slot % 64));
+	spin_unlock(&kstack_lock);
+}
+
+void call_on_stack(void *top, void (*fn)(void *), void *arg)
+{
+	__asm__ __volatile__(
+		"movq %0, %%rsp\n\t"
+		"xorl %%ebp, %%ebp\n\t"	/* a new stack starts a new backtrace */
+		"callq *%1\n\t"
+		"ud2"
+		:
+		: "r"(top), "r"(fn), "D"(arg)
+		: "memory");
+	__builtin_unreachable();
+}

@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""Pagoda's test harness: boots the kernel under QEMU and reports TAP.
+
+    python3 tests/harness.py [--kernel build/kernel.elf] [--timeout SECS]
+                             [--filter GLOB] [--keep-logs DIR]
+
+Suites, each introduced by a `# suite WHAT on WHERE` line:
+  ktest on pagoda           the kernel's self-tests (kernel command line ktest=*)
+  harness checks on pagoda  boots that must fail in a given way, proving that
+                            the harness (and the kernel) can see failures
+A test that hangs or panics is reported as that test's failure, with the tail
+of the serial log, and the kernel is booted again without it.  The output
+ends with `N passed, N failed`; the exit status is 0 iff nothing failed.
+
+Standard library only: this must run with Debian 12's python3.
+"""
+import argparse
+import concurrent.futures
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TESTS_DIR)
+MKISO = os.path.join(TESTS_DIR, 'mkiso.sh')
+QEMU = os.path.join(TESTS_DIR, 'qemu.sh')
+
+WORKERS = 2       # the machine has 2 cores; each QEMU (TCG, -smp 1) uses one
+TAIL = 40         # lines of serial log shown with a failure
+HANG = 'hang'     # expected "exit status" of a check that must time out
+
+# What the kernel writes to isa-debug-exit, as QEMU's exit status (v<<1)|1.
+EXIT_PASSED, EXIT_FAILED, EXIT_PANIC = 1, 3, 5
+
+
+@dataclass
+class Check:
+    """One boot of the kernel that must end in a given way."""
+    cmdline: list         # kernel command line, one argument per item
+    timeout: float        # seconds, or None for --timeout
+    exit: object          # expected QEMU exit status, or HANG
+    regexes: list         # each must match (re.search) some line of the log
+    name: str             # the TAP result's name
+
+
+# The harness proving that it can fail.  Add entries here.
+CHECKS = [
+    Check(['ktest=harness_must_fail'], None, EXIT_FAILED,
+          [r'^not ok \d+ - harness_must_fail\b'],
+          'harness sees a failing self-test'),
+    Check(['ktest=panic_null_deref'], None, EXIT_PANIC,
+          [r'KERNEL PANIC:', r'\[<[0-9a-f]+>\] deliberate_null_deref\+0x'],
+          'null dereference panics with a backtrace naming deliberate_null_deref'),
+    Check(['ktest=panic_stack_smash'], None, EXIT_PANIC,
+          [r'KERNEL PANIC:', r'stack-protector'],
+          'stack smashing is caught by the canary'),
+    # `# start` proves the kernel got as far as the test: a boot that hangs
+    # before it must not pass for a caught hang.
+    Check(['ktest=harness_hang'], 8, HANG,
+          [r'^# start harness_hang$'],
+          'harness catches a hang'),
+    Check(['ktest=panic_wx_text_write'], None, EXIT_PANIC,
+          [r'KERNEL PANIC:', r'(?i)page.fault', r'\[<[0-9a-f]+>\] write_kernel_text\+0x'],
+          'writing kernel text faults (W^X)'),
+    Check(['ktest=panic_stack_overflow'], None, EXIT_PANIC,
+          [r'KERNEL PANIC: double fault', r'\[<[0-9a-f]+>\] ktest_fn_panic_stack_overflow\+0x'],
+          'kernel stack overflow hits the guard page (double fault on its own stack)'),
+]
+
+
+# ---------------------------------------------------------------- running --
+
+@dataclass
+class Run:
+    """Everything one run of a program (usually QEMU) printed, and how it ended."""
+    name: str
+    log_path: str
+    timeout: float
+    lines: list = field(default_factory=list)  # (seconds since start, text)
+    status: int = None       # exit status; negative = killed by that signal
+    timed_out: bool = False
+    error: str = None        # set if the run could not even start
+
+
+# Running processes, so that an interrupted harness can kill them: they are
+# in sessions of their own, which the terminal's Ctrl-C does not reach.
+live, live_lock, stopping = set(), threading.Lock(), threading.Event()
+
+
+def run_console(name, cmd, timeout, opts):
+    """Run cmd, reading its output line by line as it comes so that each line
+    gets a time stamp, and kill its whole process group after `timeout` s.
+    Usable for QEMU (the serial console) as for a test binary on the host."""
+    run = Run(name, os.path.join(opts.logs, name + '.log'), timeout)
+    with open(run.log_path, 'w', errors='replace') as log:
+        log.write('## harness: %s (timeout %gs)\n' % (' '.join(cmd), timeout))
+        start = time.monotonic()
+        # A session of its own: a timeout then kills QEMU and anything it
+        # started in one go.
+        with live_lock:
+            if stopping.is_set():
+                run.error = 'interrupted'
+                return run
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            live.add(proc)
+
+        def read():
+            for raw in proc.stdout:
+                text = raw.decode('utf-8', 'replace').rstrip('\r\n')
+                run.lines.append((time.monotonic() - start, text))
+                log.write(text + '\n')
+                log.flush()          # so `tail -f` on the log follows the boot
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
+            run.status = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            run.timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(10)
+        with live_lock:
+            live.discard(proc)
+        log.write('## harness: %s after %.2f s\n' % (describe(run), time.monotonic() - start))
+    return run
+
+
+def boot(name, cmdline, timeout, opts):
+    """Build an ISO with this kernel command line and boot it once."""
+    iso = os.path.join(opts.workdir, name + '.iso')
+    made = subprocess.run([MKISO, opts.kernel, iso] + cmdline,
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        run = Run(name, None, timeout, error='ISO build failed (tests/mkiso.sh)')
+        run.lines = [(0, line) for line in (made.stdout + made.stderr).splitlines()]
+        return run
+    try:
+        return run_console(name, [QEMU, '--test', iso], timeout, opts)
+    finally:
+        os.unlink(iso)
+
+
+def describe(run):
+    """How a run ended, in words."""
+    if run.error:
+        return run.error
+    if run.timed_out:
+        return 'hang (timeout %gs)' % run.timeout
+    if run.status == EXIT_PANIC:
+        return 'panic'
+    if run.status < 0:
+        return 'killed by signal %d' % -run.status
+    meaning = {0: 'triple fault or reset', EXIT_PASSED: 'all passed',
+               EXIT_FAILED: 'some failed'}.get(run.status, 'not from the kernel')
+    return 'exit status %d (%s)' % (run.status, meaning)
+
+
+# ---------------------------------------------------------------- parsing --
+
+ESCAPES = re.compile(r'\x1b(\[[0-9;?]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])')
+CONTROLS = re.compile(r'[\x00-\x08\x0b-\x1f\x7f]')
+SUITE = re.compile(r'^# suite (.+)$')
+START = re.compile(r'^# start (\S+)')
+RESULT = re.compile(r'^(not ok|ok)\b\s*\d*\s*(?:- )?([^#]*?)\s*(?:#\s*(.*))?$')
+DONE = re.compile(r'^# \S+ done: (\d+) passed, (\d+) failed')
+
+
+def clean(text):
+    """A console line as a terminal would show it: without escape sequences
+    (GRUB's screen clearing), without what a carriage return overwrote, and
+    without other control characters."""
+    return CONTROLS.sub('', ESCAPES.sub('', text).split('\r')[-1])
+
+
+@dataclass
+class Result:
+    ok: bool
+    name: str
+    reason: str
+    output: list             # lines between `# start NAME` and the result
+
+
+@dataclass
+class Tap:
+    suites: list = field(default_factory=list)    # names from `# suite`
+    results: list = field(default_factory=list)   # Result
+    done: tuple = None       # (passed, failed) from `# ... done:`
+    running: str = None      # a test that started and never reported
+    first_test_at: float = None   # time of the first `# start` or result
+
+
+def parse_tap(lines):
+    """Pick the test protocol out of a console log; anything else (kernel log
+    lines, firmware noise) is only kept as the output of the running test."""
+    tap, since = Tap(), None
+    for i, (when, raw) in enumerate(lines):
+        line = clean(raw)
+        start, result = START.match(line), RESULT.match(line)
+        if (start or result) and tap.first_test_at is None:
+            tap.first_test_at = when
+        if start:
+            tap.running, since = start[1], i + 1
+        elif result:
+            output = [clean(t) for _, t in lines[since:i]] if since is not None else []
+            tap.results.append(Result(result[1] == 'ok', result[2], result[3] or '', output))
+            tap.running, since = None, None
+        elif m := SUITE.match(line):
+            tap.suites.append(m[1])
+        elif m := DONE.match(line):
+            tap.done = (int(m[1]), int(m[2]))
+    return tap
+
+
+# -------------------------------------------------------------- reporting --
+
+class Report:
+    """What one job found, held back until it is its turn to be printed, so
+    that output stays in the same order however the parallel jobs finish."""
+    def __init__(self):
+        self.items = []
+
+    def comment(self, text):
+        self.items.append(('#', text))
+
+    def result(self, name, ok, reason='', details=None, run=None):
+        """details: lines to show under the result, by default the tail of
+        run's log; the log's path is shown too."""
+        if details is None:
+            details = [clean(line) for _, line in run.lines] if run else []
+        self.items.append(('tap', name, ok, reason, details, run and run.log_path))
+
+
+def short_path(path):
+    """path relative to the current folder if it is inside it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith('..') else rel
+
+
+class Totals:
+    """Prints reports, numbering TAP results globally across suites."""
+    def __init__(self):
+        self.count, self.failed = 0, []
+
+    def emit(self, report):
+        for item in report.items:
+            if item[0] == '#':
+                print(item[1], flush=True)
+                continue
+            _, name, ok, reason, details, log_path = item
+            self.count += 1
+            print('%s %d - %s%s' % ('ok' if ok else 'not ok', self.count, name,
+                                    ' # ' + reason if reason else ''))
+            if not ok:
+                self.failed.append(name)
+            for line in details[-TAIL:]:
+                print('#   ' + line)
+            if log_path:
+                print('# log: ' + short_path(log_path))
+            sys.stdout.flush()
+
+    def finish(self):
+        print('1..%d' % self.count)
+        if self.failed:
+            print('# failed: ' + ', '.join(self.failed))
+        print('%d passed, %d failed' % (self.count - len(self.failed), len(self.failed)))
+        return 0 if not self.failed else 1
+
+
+# ----------------------------------------------------------------- suites --
+
+def boot_suite(opts, key='ktest'):
+    """Tests run by one boot, chosen with KEY=GLOB on the command line
+    (ktest=* for the kernel's self-tests).  A test that hangs or panics is
+    reported, then the kernel boots again with KEY_skip= naming every such
+    test so far, to run the rest."""
+    report, seen, skip = Report(), set(), []
+    while True:
+        cmdline = [key + '=' + (opts.filter or '*')]
+        if skip:
+            cmdline.append(key + '_skip=' + ','.join(skip))
+        name = key if not skip else '%s-skip%d' % (key, len(skip))
+        run = boot(name, cmdline, opts.timeout, opts)
+        tap = parse_tap(run.lines)
+        if not skip and tap.first_test_at is not None:
+            boot_time = '# boot time: %.2f s from QEMU start to the first test line'
+            report.comment(boot_time % tap.first_test_at)
+        # A test that ran in an earlier boot of this chain keeps its first result.
+        for r in tap.results:
+            if r.name not in seen:
+                seen.add(r.name)
+                report.result(key + '/' + r.name, r.ok, r.reason,
+                              details=[] if r.ok else r.output, run=None if r.ok else run)
+        if run.status in (EXIT_PASSED, EXIT_FAILED) and tap.done:
+            check_consistency(report, run, tap, key)
+            return report
+        # Otherwise the run ended badly.  Unless it was inside a test that
+        # can be skipped, booting again would only end the same way.
+        if not tap.suites:
+            report.result(key + '/boot', False, describe(run) + ' before the suite started',
+                          run=run)
+            return report
+        if tap.running is None:
+            report.result(key + '/end of run', False, describe(run) + ' outside any test',
+                          run=run)
+            return report
+        if tap.running in skip:
+            report.result(key + '/end of run', False, '%s in %s, which %s_skip= should '
+                          'have skipped' % (describe(run), tap.running, key), run=run)
+            return report
+        report.result(key + '/' + tap.running, False, describe(run), run=run)
+        seen.add(tap.running)
+        skip.append(tap.running)
+
+
+def check_consistency(report, run, tap, key):
+    """The kernel's own count and exit status must agree with the result
+    lines we read; if not, lines were lost or the kernel miscounts."""
+    ok = sum(r.ok for r in tap.results)
+    bad = len(tap.results) - ok
+    if tap.done != (ok, bad) or (run.status == EXIT_FAILED) != (bad > 0):
+        report.result(key + '/protocol', False,
+                      'kernel says %d passed, %d failed with %s; harness read %d ok, %d not ok'
+                      % (tap.done + (describe(run), ok, bad)), run=run)
+
+
+def run_check(check, opts):
+    """One harness check: a boot that must end as check.exit, with every
+    regex matching some line of its serial log."""
+    report = Report()
+    name = 'check-' + re.sub(r'[^A-Za-z0-9_.-]+', '_', ' '.join(check.cmdline))
+    run = boot(name, check.cmdline, check.timeout or opts.timeout, opts)
+    problems = []
+    if (run.timed_out and check.exit != HANG) or (not run.timed_out and run.status != check.exit):
+        expected = 'a hang' if check.exit == HANG else 'exit status %d' % check.exit
+        problems.append('expected %s, got %s' % (expected, describe(run)))
+    text = [clean(line) for _, line in run.lines]
+    for regex in check.regexes:
+        if not any(re.search(regex, line) for line in text):
+            problems.append('no line matches /%s/' % regex)
+    report.result(check.name, not problems, '; '.join(problems), run=run if problems else None)
+    return report
+
+
+# ------------------------------------------------------------------- main --
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--kernel', default=os.path.join(ROOT, 'build', 'kernel.elf'))
+    parser.add_argument('--timeout', type=float, default=120,
+                        help='seconds before a boot counts as hung (default 120)')
+    parser.add_argument('--filter', metavar='GLOB',
+                        help='run only the self-tests matching GLOB (passed as ktest=GLOB); '
+                             'the harness checks are then left out')
+    parser.add_argument('--keep-logs', metavar='DIR', dest='logs',
+                        default=os.path.join(ROOT, 'build', 'test', 'logs'),
+                        help='where each boot\'s serial log goes (default build/test/logs)')
+    opts = parser.parse_args()
+    sys.stdout.reconfigure(errors='replace')   # a console may print anything
+    opts.kernel = os.path.abspath(opts.kernel)
+    if not os.path.isfile(opts.kernel):
+        sys.exit('harness: %s not found: build the kernel first (make)' % opts.kernel)
+    if opts.logs == parser.get_default('logs'):   # no stale logs from earlier runs
+        shutil.rmtree(opts.logs, ignore_errors=True)
+    os.makedirs(opts.logs, exist_ok=True)
+    opts.workdir = tempfile.mkdtemp(prefix='pagoda-harness.')
+
+    # A suite is its title and its jobs, each a function returning a Report.
+    # All jobs go to the pool at once; reports are printed in this order.
+    pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
+    suites = [('ktest on pagoda', [pool.submit(boot_suite, opts, 'ktest')])]
+    if not opts.filter:
+        suites.append(('harness checks on pagoda',
+                       [pool.submit(run_check, check, opts) for check in CHECKS]))
+    totals = Totals()
+    try:
+        for title, jobs in suites:
+            print('# suite ' + title, flush=True)
+            for job in jobs:
+                totals.emit(job.result())
+    except KeyboardInterrupt:
+        with live_lock:                     # no new boots, and end the running ones
+            stopping.set()
+            for proc in live:
+                with contextlib.suppress(ProcessLookupError):   # already ended
+                    os.killpg(proc.pid, signal.SIGKILL)
+        shutil.rmtree(opts.workdir, ignore_errors=True)
+        print('\nharness: interrupted', file=sys.stderr)
+        os._exit(130)                       # do not wait for the worker threads
+    pool.shutdown()
+    shutil.rmtree(opts.workdir, ignore_errors=True)
+    sys.exit(totals.finish())
+
+
+if __name__ == '__main__':
+    main()

@@ -51,17 +51,41 @@ static bool listed(const char *list, const struct ktest *t, bool allow_glob)
 	return false;
 }
 
+#define MAX_KTESTS 512
+
+/*
+ * The tests in the order they appear in the source: by the address of
+ * their functions (the compiler emits the .ktests entries of a file in
+ * reverse).  Insertion sort: there are a few hundred at most.
+ */
+static int sort_tests(const struct ktest **out, int max)
+{
+	int n = 0;
+
+	for (const struct ktest *t = __start_ktests; t < __stop_ktests && n < max; t++) {
+		int i = n++;
+
+		for (; i > 0 && (u64)out[i - 1]->fn > (u64)t->fn; i--)
+			out[i] = out[i - 1];
+		out[i] = t;
+	}
+	return n;
+}
+
 bool ktest_run_from_cmdline(void)
 {
+	static const struct ktest *tests[MAX_KTESTS];
 	char pattern[256], skip[512] = "";
-	int number = 0, failed = 0;
+	int number = 0, failed = 0, n;
 
 	if (!cmdline_get("ktest", pattern, sizeof(pattern)))
 		return false;
 	cmdline_get("ktest_skip", skip, sizeof(skip));
 
 	kprintf("# suite ktest on pagoda\n");
-	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {
+	n = sort_tests(tests, MAX_KTESTS);
+	for (int i = 0; i < n; i++) {
+		const struct ktest *t = tests[i];
 		struct ktest_ctx kt = { 0 };
 
 		if (!listed(pattern, t, true) || listed(skip, t, false))

@@ -31,6 +31,8 @@ done
 kernel=$1 out=$2
 shift 2
 
+template=$(dirname "$0")/../boot/grub.cfg
+[[ -f $template ]] || die "$template: missing"
 [[ -f $kernel ]] || die "$kernel: no such kernel (did the build run?)"
 for m in "${modules[@]}"; do
     [[ -f $m ]] || die "$m: no such module file"
@@ -48,27 +50,23 @@ tree=$work/tree
 mkdir -p "$tree/boot/grub"
 cp "$kernel" "$tree/boot/kernel.elf"
 
-entry="    multiboot2 /boot/kernel.elf"
-for arg in "$@"; do entry+=" $(grub_quote "$arg")"; done
+args=""
+for arg in "$@"; do args+=" $(grub_quote "$arg")"; done
+module_lines=""
 for m in "${modules[@]}"; do
     name=$(basename "$m")
     cp "$m" "$tree/boot/$name"
     # The module's string (after its path) is its name, so the kernel can
     # tell its modules apart.
-    entry+=$'\n'"    module2 $(grub_quote "/boot/$name") $(grub_quote "$name")"
+    module_lines+="	module2 $(grub_quote "/boot/$name") $(grub_quote "$name")"$'\n'
 done
 
-cat >"$tree/boot/grub/grub.cfg" <<CFG
-set timeout=0
-set default=0
-serial --unit=0 --speed=115200
-terminal_input serial
-terminal_output serial
-menuentry "Pagoda" {
-$entry
-    boot
-}
-CFG
+# boot/grub.cfg is the template; the replacements are quoted so that bash
+# 5.2 does not treat '&' in them as "the matched text".
+cfg=$(<"$template")
+cfg=${cfg//@CMDLINE@/"${args# }"}
+cfg=${cfg//@MODULES@$'\n'/"$module_lines"}
+printf '%s\n' "$cfg" >"$tree/boot/grub/grub.cfg"
 
 mkdir -p "$(dirname "$out")"
 # grub-mkrescue (and xorriso under it) chatter a lot: keep it for failures.

@@ -1,0 +1,163 @@
+/*
+ * utest runner (see utest.h).  Each test runs in a forked child; the parent
+ * waits for it and prints the TAP line, so even a test that crashes or
+ * hangs produces its line and the program goes on with the next test.
+ */
+#include "utest.h"
+
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_TESTS 256
+
+struct utest {
+	const char *name;
+	utest_fn fn;
+	const char *file;
+};
+
+struct utest_child {
+	const char *name;
+	utest_child_fn fn;
+};
+
+#define MAX_CHILDREN 32
+
+static struct utest tests[MAX_TESTS];
+static struct utest_child children[MAX_CHILDREN];
+static int nchildren;
+static int ntests;
+static int failed_checks;	/* in the child: checks failed so far */
+const char *utest_argv0;
+unsigned int utest_timeout = 20;
+
+void utest_register(const char *name, utest_fn fn, const char *file)
+{
+	if (ntests == MAX_TESTS) {
+		utest_printf("Bail out! more than %d tests in one program\n", MAX_TESTS);
+		exit(2);
+	}
+	tests[ntests++] = (struct utest){ name, fn, file };
+}
+
+void utest_printf(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	for (int off = 0; off < n;) {
+		ssize_t w = write(1, buf + off, n - off);
+		if (w <= 0)
+			break;
+		off += w;
+	}
+}
+
+void utest_fail(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	const char *base = strrchr(file, '/');
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	utest_printf("#   %s:%d: expected %s\n", base ? base + 1 : file, line, msg);
+	failed_checks++;
+}
+
+void utest_abort(void)
+{
+	_exit(failed_checks ? 1 : 2);
+}
+
+/* The program's name for result lines: the basename of argv[0]. */
+static const char *program_name(void)
+{
+	const char *slash = strrchr(utest_argv0, '/');
+
+	return slash ? slash + 1 : utest_argv0;
+}
+
+/* Run one test in a child process; returns true if it passed. */
+static bool run_one(int number, const struct utest *t)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		utest_printf("not ok %d - %s/%s # fork failed: %s\n", number, program_name(), t->name,
+			     strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		alarm(utest_timeout);
+		t->fn();
+		_exit(failed_checks ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			utest_printf("not ok %d - %s/%s # waitpid: %s\n", number, program_name(),
+				     t->name, strerror(errno));
+			return false;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		utest_printf("ok %d - %s/%s\n", number, program_name(), t->name);
+		return true;
+	}
+	if (WIFEXITED(status))
+		utest_printf("not ok %d - %s/%s # %s\n", number, program_name(), t->name,
+			     WEXITSTATUS(status) == 1 ? "check failed" : "exited early");
+	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		utest_printf("not ok %d - %s/%s # hang: killed after %u s\n", number,
+			     program_name(), t->name, utest_timeout);
+	else
+		utest_printf("not ok %d - %s/%s # killed by signal %d (%s)\n", number,
+			     program_name(), t->name, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return false;
+}
+
+void utest_register_child(const char *name, utest_child_fn fn)
+{
+	if (nchildren == MAX_CHILDREN) {
+		utest_printf("Bail out! more than %d child entry points\n", MAX_CHILDREN);
+		exit(2);
+	}
+	children[nchildren++] = (struct utest_child){ name, fn };
+}
+
+int main(int argc, char **argv)
+{
+	int number = 0, failures = 0;
+
+	utest_argv0 = argv[0];
+	/* "prog --child NAME ARGS...": a test re-executed this program. */
+	if (argc >= 3 && strcmp(argv[1], "--child") == 0) {
+		for (int i = 0; i < nchildren; i++)
+			if (strcmp(children[i].name, argv[2]) == 0)
+				return children[i].fn(argc - 3, argv + 3);
+		utest_printf("# no child entry point %s\n", argv[2]);
+		return 127;
+	}
+	utest_printf("# program %s\n", program_name());
+	for (int i = 0; i < ntests; i++) {
+		if (argc > 1 && fnmatch(argv[1], tests[i].name, 0) != 0)
+			continue;
+		if (!run_one(++number, &tests[i]))
+			failures++;
+	}
+	return failures ? 1 : 0;
+}

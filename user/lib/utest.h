@@ -1,0 +1,120 @@
+/*
+ * utest: the tiny test library of Pagoda's user-space tests.
+ *
+ * A test program is a set of TEST(name) blocks.  Each test runs in a child
+ * process of its own (so a crash, a leaked descriptor or a changed signal
+ * disposition cannot spill into the next test), under an alarm so a hang
+ * is reported instead of stalling the suite.  The program prints TAP:
+ *
+ *     # program files
+ *     ok 1 - files/open_creates_file
+ *     #   files.c:42: expected fd >= 0 (errno 2, No such file or directory)
+ *     not ok 2 - files/read_bad_fd # 1 check failed
+ *
+ * and exits with status 0 if every test passed, 1 otherwise.
+ *
+ *     prog                 run every test
+ *     prog PATTERN         run the tests whose name matches (fnmatch)
+ *     prog --child NAME .. run the TEST_CHILD entry point NAME (for exec tests)
+ *
+ * The same static binary runs on the host Linux and on Pagoda: a test
+ * expects only what Linux itself does.
+ */
+#ifndef UTEST_H
+#define UTEST_H
+
+#include <errno.h>
+#include <string.h>
+
+typedef void (*utest_fn)(void);
+
+void utest_register(const char *name, utest_fn fn, const char *file);
+void utest_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* printf to stdout, unbuffered (safe around fork). */
+void utest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* argv[0] of the test program, for tests that exec the program again. */
+extern const char *utest_argv0;
+/* Seconds before a test is killed as hung (default 20); a test may raise it. */
+extern unsigned int utest_timeout;
+
+#define TEST(name)                                                          \
+	static void test_##name(void);                                      \
+	__attribute__((constructor)) static void utest_register_##name(void) \
+	{                                                                   \
+		utest_register(#name, test_##name, __FILE__);               \
+	}                                                                   \
+	static void test_##name(void)
+
+/*
+ * A child entry point: a test can run "utest_argv0 --child NAME ARGS..."
+ * (through execve) and the program then runs fn(argc, argv) with the ARGS
+ * and exits with its return value, instead of running the tests.
+ */
+typedef int (*utest_child_fn)(int argc, char **argv);
+void utest_register_child(const char *name, utest_child_fn fn);
+
+#define TEST_CHILD(name)                                                          \
+	static int child_##name(int argc, char **argv);                           \
+	__attribute__((constructor)) static void utest_register_child_##name(void) \
+	{                                                                         \
+		utest_register_child(#name, child_##name);                        \
+	}                                                                         \
+	static int child_##name(int argc, char **argv)
+
+/* Record a failure and go on with the test. Evaluates to the condition. */
+#define CHECK(cond)                                                              \
+	({                                                                       \
+		int utest_ok_ = !!(cond);                                        \
+		if (!utest_ok_)                                                  \
+			utest_fail(__FILE__, __LINE__, "%s (errno %d, %s)", #cond, \
+				   errno, strerror(errno));                      \
+		utest_ok_;                                                       \
+	})
+
+/* Compare two integers, printing both on failure. */
+#define CHECK_EQ(a, b)                                                           \
+	({                                                                       \
+		long long utest_a_ = (long long)(a), utest_b_ = (long long)(b);  \
+		if (utest_a_ != utest_b_)                                        \
+			utest_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld, errno %d)", \
+				   #a, #b, utest_a_, utest_b_, errno);           \
+		utest_a_ == utest_b_;                                            \
+	})
+
+/* A system call that must fail with -1 and this errno. */
+#define CHECK_ERR(expr, err)                                                     \
+	({                                                                       \
+		errno = 0;                                                       \
+		long utest_r_ = (long)(expr);                                    \
+		int utest_e_ = errno;                                            \
+		int utest_ok_ = utest_r_ == -1 && utest_e_ == (err);             \
+		if (!utest_ok_)                                                  \
+			utest_fail(__FILE__, __LINE__,                           \
+				   "%s fails with %s (got %ld, errno %d %s)",    \
+				   #expr, #err, utest_r_, utest_e_, strerror(utest_e_)); \
+		utest_ok_;                                                       \
+	})
+
+/* A system call that must succeed (not return -1); evaluates to its result. */
+#define CHECK_OK(expr)                                                           \
+	({                                                                       \
+		errno = 0;                                                       \
+		long utest_r_ = (long)(expr);                                    \
+		if (utest_r_ == -1)                                              \
+			utest_fail(__FILE__, __LINE__, "%s succeeds (errno %d, %s)", \
+				   #expr, errno, strerror(errno));               \
+		utest_r_;                                                        \
+	})
+
+/* Like CHECK, but end the test at once when it fails. */
+#define REQUIRE(cond)                 \
+	do {                          \
+		if (!CHECK(cond))     \
+			utest_abort(); \
+	} while (0)
+
+void utest_abort(void) __attribute__((noreturn));
+
+#endif

@@ -26,12 +26,17 @@ C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c)
 ASM_SOURCES := $(wildcard boot/*.asm kernel/*.asm)
 OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 
+# User programs: static musl binaries that run unchanged on Linux and Pagoda.
+USER_CC := musl-gcc
+USER_CFLAGS := -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iuser/lib
+USER_TESTS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
+
 KERNEL := $(BUILD)/kernel.elf
 ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
 .PHONY: all iso run gdb test clean deps check-deps
-all: check-deps $(KERNEL) $(ISO)
+all: check-deps $(KERNEL) $(ISO) $(USER_TESTS)
 
 check-deps:
 	@tools/deps.sh
@@ -76,6 +81,11 @@ $(KERNEL): $(OBJECTS) $(BUILD)/ksyms.o linker.ld
 
 $(ISO): $(KERNEL) tests/mkiso.sh boot/grub.cfg
 	tests/mkiso.sh $(KERNEL) $@ $(CMDLINE)
+
+$(BUILD)/user/%: user/tests/%.c user/lib/utest.c user/lib/utest.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USER    $<"
+	@$(USER_CC) $(USER_CFLAGS) user/lib/utest.c $< -o $@
 
 iso: $(ISO)
 

@@ -8,6 +8,8 @@ Suites, each introduced by a `# suite WHAT on WHERE` line:
   ktest on pagoda           the kernel's self-tests (kernel command line ktest=*)
   harness checks on pagoda  boots that must fail in a given way, proving that
                             the harness (and the kernel) can see failures
+  user on host              the user test programs (build/user/*) on this Linux
+  harness self-test on host this harness against a fake QEMU (tests/fake/)
 A test that hangs or panics is reported as that test's failure, with the tail
 of the serial log, and the kernel is booted again without it.  The output
 ends with `N passed, N failed`; the exit status is 0 iff nothing failed.
@@ -95,7 +97,7 @@ class Run:
 live, live_lock, stopping = set(), threading.Lock(), threading.Event()
 
 
-def run_console(name, cmd, timeout, opts):
+def run_console(name, cmd, timeout, opts, cwd=None):
     """Run cmd, reading its output line by line as it comes so that each line
     gets a time stamp, and kill its whole process group after `timeout` s.
     Usable for QEMU (the serial console) as for a test binary on the host."""
@@ -110,7 +112,7 @@ def run_console(name, cmd, timeout, opts):
                 run.error = 'interrupted'
                 return run
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
             live.add(proc)
 
         def read():
@@ -332,6 +334,44 @@ def check_consistency(report, run, tap, key):
                       % (tap.done + (describe(run), ok, bad)), run=run)
 
 
+def host_program(name, cmd, timeout, opts, prefix=''):
+    """A program run on the host that prints TAP (a user test binary, the
+    harness's own self-test), in a fresh scratch folder of its own; exit
+    status 0 means all passed.  Its results are reported under prefix."""
+    report = Report()
+    scratch = tempfile.mkdtemp(prefix='host.', dir=opts.workdir)
+    try:
+        run = run_console(name, cmd, timeout, opts, cwd=scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    tap = parse_tap(run.lines)
+    for r in tap.results:
+        report.result(prefix + r.name, r.ok, r.reason,
+                      details=[] if r.ok else r.output, run=None if r.ok else run)
+    if run.error or run.timed_out or not tap.results or \
+            (run.status != 0 and all(r.ok for r in tap.results)):
+        report.result(prefix + name, False, describe_host(run, tap), run=run)
+    return report
+
+
+def describe_host(run, tap):
+    """Why a host program's run counts as failed although no test said so."""
+    if run.error or run.timed_out:
+        return describe(run)
+    if not tap.results:
+        return 'printed no test results (exit status %d)' % run.status
+    return 'exit status %d although every test passed' % run.status
+
+
+def user_programs(opts):
+    """The user test binaries built by make (build/user/*)."""
+    folder = os.path.join(os.path.dirname(opts.kernel), 'user')
+    if not os.path.isdir(folder):
+        return []
+    return sorted(os.path.join(folder, f) for f in os.listdir(folder)
+                  if os.access(os.path.join(folder, f), os.X_OK))
+
+
 def run_check(check, opts):
     """One harness check: a boot that must end as check.exit, with every
     regex matching some line of its serial log."""
@@ -363,6 +403,8 @@ def main():
     parser.add_argument('--keep-logs', metavar='DIR', dest='logs',
                         default=os.path.join(ROOT, 'build', 'test', 'logs'),
                         help='where each boot\'s serial log goes (default build/test/logs)')
+    parser.add_argument('--no-selftest', action='store_true',
+                        help='skip the test of the harness itself with a fake QEMU (~40 s)')
     opts = parser.parse_args()
     sys.stdout.reconfigure(errors='replace')   # a console may print anything
     opts.kernel = os.path.abspath(opts.kernel)
@@ -380,6 +422,17 @@ def main():
     if not opts.filter:
         suites.append(('harness checks on pagoda',
                        [pool.submit(run_check, check, opts) for check in CHECKS]))
+        # Every user test must pass on Linux first: there, the expectation
+        # itself is checked.
+        suites.append(('user on host',
+                       [pool.submit(host_program, os.path.basename(prog), [prog],
+                                    opts.timeout, opts)
+                        for prog in user_programs(opts)]))
+        if not opts.no_selftest:
+            selftest = os.path.join(TESTS_DIR, 'fake', 'selftest.sh')
+            suites.append(('harness self-test on host',
+                           [pool.submit(host_program, 'selftest', [selftest],
+                                        opts.timeout, opts, 'harness/')]))
     totals = Totals()
     try:
         for title, jobs in suites:

@@ -14,8 +14,11 @@ trap 'rm -rf "$tmp"' EXIT
 failures=0 count=0
 
 check() {   # check NAME COMMAND...: one TAP line for whether COMMAND succeeds
+    local name=$1
+    # "  ... more" continues the check before it: name it in full.
+    if [[ $name == "  ... "* ]]; then name="$last_check, ${name#  ... }"; else last_check=$name; fi
     count=$((count + 1))
-    if "${@:2}"; then echo "ok $count - $1"; else echo "not ok $count - $1"; failures=$((failures + 1)); fi
+    if "${@:2}"; then echo "ok $count - $name"; else echo "not ok $count - $name"; failures=$((failures + 1)); fi
 }
 has() { grep -qxF -- "$1" "$out" || { echo "# missing line: $1"; sed 's/^/#   /' "$out"; false; }; }
 
@@ -47,13 +50,13 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
     local vars=(); while [[ $1 != -- ]]; do vars+=("$1"); shift; done; shift
     out=$tmp/harness.out
     env PATH="$fake:$PATH" "${vars[@]}" python3 "$tests/harness.py" \
-        --kernel "$tmp/kernel.elf" --keep-logs "$tmp/logs" --timeout 4 "$@" >"$out" 2>&1
+        --kernel "$tmp/kernel.elf" --keep-logs "$tmp/logs" --timeout 4 --no-selftest "$@" >"$out" 2>&1
     local got=$?
     [[ $got == "$want" ]] || { echo "# harness exited $got, expected $want"; sed 's/^/#   /' "$out"; return 1; }
 }
 
 check "all pass" harness 0 -- 
-check "  ... with every check and the closing line" has '11 passed, 0 failed'
+check "  ... with every check and the closing line" has '12 passed, 0 failed'
 check "  ... with a boot time" grep -q '^# boot time: [0-9.]* s from QEMU start to the first test line$' "$out"
 check "fail, panic and hang mid-test" \
     harness 1 FAKE_KTEST=buddy_split:fail,slab_alloc:panic,sched_yield:hang -- --filter '*'
@@ -76,7 +79,7 @@ check "  ... is noticed" grep -q '^not ok 6 - ktest/protocol # kernel says 6 pas
 check "a kernel ignoring ktest_skip" harness 1 FAKE_KTEST=vmm_map:hang FAKE_IGNORE_SKIP=1 -- --filter '*'
 check "  ... does not loop" grep -q '^not ok 5 - ktest/end of run # .* in vmm_map' "$out"
 check "broken deliberate failures" harness 1 FAKE_BROKEN=harness_hang,panic_wx_text_write --
-check "  ... fail their checks" has '9 passed, 2 failed'
+check "  ... fail their checks" has '10 passed, 2 failed'
 check "  ... with the reason" has 'not ok 10 - harness catches a hang # expected a hang, got exit status 1 (all passed)'
 check "--filter narrows the self-tests" harness 0 -- --filter 'vmm_*,timer_*'
 check "  ... to those" has '2 passed, 0 failed'

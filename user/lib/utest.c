@@ -95,7 +95,10 @@ static const char *program_name(void)
 static bool run_one(int number, const struct utest *t)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid;
+
+	utest_printf("# start %s/%s\n", program_name(), t->name);
+	pid = fork();
 
 	if (pid < 0) {
 		utest_printf("not ok %d - %s/%s # fork failed: %s\n", number, program_name(), t->name,

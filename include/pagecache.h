@@ -1,0 +1,88 @@
+/*
+ * The page cache: file data in struct pages, indexed by page number within
+ * the file.  Every inode has an address_space ("mapping") holding its
+ * cached pages.  mm/ reaches a file system only through the mapping's
+ * operations (a_ops): fill a page from the backing store, write one back.
+ * tmpfs keeps its files entirely in the page cache (its readpage just
+ * zero-fills holes); ext2 (later) reads and writes the disk.
+ *
+ * Page states (page.h): PG_locked while being filled, or while a writer or
+ * truncate works on it; PG_uptodate once its contents are valid; PG_dirty
+ * when they must be written back.
+ *
+ * Lock order and rules: see docs/design.md.  In short: a page lock sleeps;
+ * lock at most one page-cache page at a time except in ascending index
+ * order within one file; never take mmap_lock or touch user memory with
+ * faults enabled while holding a page lock.
+ *
+ * Locks: mapping->tree_lock (spinlock) protects the index and nrpages.
+ */
+#ifndef PAGODA_PAGECACHE_H
+#define PAGODA_PAGECACHE_H
+
+#include <mutex.h>
+#include <page.h>
+#include <types.h>
+
+struct address_space;
+struct file;
+struct inode;
+struct iov_iter;
+
+struct address_space_operations {
+	/*
+	 * Fill a locked page that is not uptodate, set PG_uptodate on success,
+	 * and unlock it (also on error).  0 or a negative errno.
+	 */
+	int (*readpage)(struct file *file, struct page *page);
+};
+
+/* A radix tree node: 64 slots, each a child node or (at the bottom) a page. */
+#define PAGE_INDEX_BITS 6
+#define PAGE_INDEX_SLOTS (1 << PAGE_INDEX_BITS)
+
+struct page_index_node {
+	void *slots[PAGE_INDEX_SLOTS];
+	unsigned int count;	/* used slots */
+};
+
+struct address_space {
+	struct spinlock tree_lock;
+	struct page_index_node *root;	/* tree_lock */
+	unsigned int height;		/* tree_lock: levels below root (0 = empty) */
+	unsigned long nrpages;		/* tree_lock */
+	struct inode *host;
+	const struct address_space_operations *a_ops;
+	struct rwsem invalidate_lock;	/* truncate (write) vs faults (read) */
+};
+
+void mapping_init(struct address_space *m, struct inode *host,
+		  const struct address_space_operations *a_ops);
+
+/* The cached page at index, with a reference, or NULL. */
+struct page *find_get_page(struct address_space *m, unsigned long index);
+/*
+ * The cached page at index, locked and with a reference, creating an
+ * empty (not uptodate) one if there is none.  NULL if out of memory.
+ */
+struct page *find_or_create_page(struct address_space *m, unsigned long index, gfp_t gfp);
+/* Remove a locked page from its mapping (drops the cache's reference). */
+void delete_from_page_cache(struct page *page);
+/* Drop every page at or above byte offset `start` (truncate, unlink). */
+void truncate_inode_pages(struct address_space *m, u64 start);
+
+void lock_page(struct page *page);
+bool trylock_page(struct page *page);
+void unlock_page(struct page *page);
+void wait_on_page_locked(struct page *page);
+
+/*
+ * Read and write through the page cache, for file systems whose data lives
+ * there.  They use inode->i_size and take inode->i_rwsem as needed; the
+ * write follows the buffered write protocol of docs/design.md.  Both
+ * return bytes moved (advancing *pos) or a negative errno.
+ */
+ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos);
+ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * struct task: a thread of execution, in the kernel or in user space.
+ *
+ * Every task has its own kernel stack; a user process is a task with an
+ * address space (mm) and, while it runs in user mode, its user registers
+ * saved in the trap frame at the top of its kernel stack.  Threads (later)
+ * are tasks that share mm, files, fs and signal handlers.
+ *
+ * Locks (outer first): tasklist_lock protects the task tree (parent,
+ * children, sibling) and pid lookup; task->lock protects state and the
+ * pending/blocked signal sets.  Fields marked "own" are touched only by
+ * the task itself (or before it first runs).
+ */
+#ifndef PAGODA_TASK_H
+#define PAGODA_TASK_H
+
+#include <list.h>
+#include <percpu.h>
+#include <signal.h>
+#include <spinlock.h>
+#include <types.h>
+#include <wait.h>
+
+struct mm;
+struct files_struct;
+struct fs_struct;
+struct trap_frame;
+
+enum task_state {
+	TASK_RUNNABLE,		/* running, or on the run queue */
+	TASK_SLEEPING,		/* on a wait queue, a signal wakes it */
+	TASK_SLEEPING_UNINTERRUPTIBLE,	/* on a wait queue, only wake_up wakes it */
+	TASK_STOPPED,		/* SIGSTOP (later) */
+	TASK_ZOMBIE,		/* exited, waiting for its parent's wait4 */
+	TASK_DEAD,		/* reaped: about to be freed */
+};
+
+#define TASK_COMM_LEN 16
+
+/* Registers saved by switch_to: the callee-saved ones, and where they are. */
+struct context {
+	u64 rsp;
+};
+
+struct task {
+	struct context context;		/* own: must stay first (switch_to) */
+	int pid;			/* thread id; never changes */
+	int tgid;			/* thread-group (process) id */
+	char comm[TASK_COMM_LEN];	/* own: program name, for messages */
+
+	struct spinlock lock;
+	enum task_state state;		/* lock */
+	int on_cpu;			/* run queue lock: -1 unless running on a CPU */
+	struct list_head run_link;	/* run queue lock: on the run queue */
+	u64 sleep_deadline_ns;		/* own: for timed sleeps */
+
+	void *kstack_top;		/* own: top of the kernel stack */
+	struct trap_frame *user_regs;	/* own: saved user registers (user tasks) */
+	int pagefault_disabled;		/* own: pagefault_disable() depth */
+	bool need_resched;		/* set by the timer, read on return to user */
+
+	struct mm *mm;			/* own: NULL for kernel threads */
+	struct files_struct *files;	/* own: open file descriptors */
+	struct fs_struct *fs;		/* own: root, cwd, umask */
+
+	/* Signals (kernel/signal.c). */
+	struct sighand *sighand;	/* own: handlers, shared by threads (later) */
+	sigset_t blocked;		/* lock */
+	sigset_t pending;		/* lock */
+	struct siginfo_k *pending_info;	/* lock: queued siginfo, by signal (array of 64) */
+	struct sigaltstack_k altstack;	/* own */
+	sigset_t saved_mask;		/* own: restored after a handler (sigsuspend) */
+	bool restore_saved_mask;	/* own */
+
+	/* Family (tasklist_lock). */
+	struct task *parent;
+	struct list_head children;
+	struct list_head sibling;
+	struct wait_queue child_exit;	/* woken when a child exits or stops */
+	int exit_code;			/* wait4 status word, set at exit */
+	int exit_signal;		/* sent to the parent at exit (SIGCHLD) */
+
+	/* Process attributes. */
+	int pgid, sid;			/* tasklist_lock */
+	u64 fs_base;			/* own: arch_prctl(ARCH_SET_FS) */
+	int *clear_child_tid;		/* own: set_tid_address */
+	u64 utime_ns, stime_ns;		/* own: CPU time, for rusage */
+	u64 start_ns;
+
+	/* ITIMER_REAL / alarm (kernel/itimer.c). */
+	u64 itimer_real_expires_ns;	/* tasklist_lock: 0 = disarmed */
+	u64 itimer_real_interval_ns;	/* tasklist_lock */
+
+	struct list_head all_link;	/* tasklist_lock: on the list of all tasks */
+};
+
+extern struct spinlock tasklist_lock;
+extern struct list_head all_tasks;	/* tasklist_lock */
+
+/* The task running on this CPU. */
+static inline struct task *current_task(void)
+{
+	return this_cpu()->current;
+}
+#define current (current_task())
+
+struct task *find_task(int pid);	/* tasklist_lock held */
+
+#endif

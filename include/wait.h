@@ -1,0 +1,51 @@
+/*
+ * Wait queues: how a task sleeps until something happens.
+ *
+ *     spin_lock(&pipe->lock);
+ *     while (pipe_empty(pipe)) {               // the condition, under a lock
+ *             err = wait_sleep(&pipe->readers_wait, &pipe->lock, true);
+ *             if (err) ...                      // -ERESTARTSYS: a signal came
+ *     }
+ *
+ * wait_sleep() puts the task on the queue and marks it asleep *before*
+ * dropping the lock, so a wake_up() from another CPU between the check and
+ * the sleep cannot be lost; it takes the lock again before returning.
+ * The caller re-checks its condition: wake-ups may be spurious.
+ *
+ * Lock: wq->lock protects the list of waiters.
+ */
+#ifndef PAGODA_WAIT_H
+#define PAGODA_WAIT_H
+
+#include <list.h>
+#include <spinlock.h>
+
+struct task;
+
+struct wait_queue {
+	struct spinlock lock;
+	struct list_head waiters;	/* lock: struct waiter.link */
+};
+
+struct waiter {
+	struct task *task;
+	struct list_head link;
+};
+
+#define WAIT_QUEUE_INIT(name) { .lock = SPINLOCK_INIT("wait_queue"), .waiters = LIST_HEAD_INIT((name).waiters) }
+
+void wait_queue_init(struct wait_queue *wq);
+
+/*
+ * Sleep on wq, releasing `held` (a spinlock the caller holds, or NULL) while
+ * asleep.  interruptible: a signal ends the sleep with -ERESTARTSYS.
+ * Returns 0 after a wake-up.
+ */
+int wait_sleep(struct wait_queue *wq, struct spinlock *held, bool interruptible);
+/* Like wait_sleep, but also wakes up after `ns` nanoseconds: then -ETIMEDOUT. */
+int wait_sleep_timeout(struct wait_queue *wq, struct spinlock *held, bool interruptible, u64 ns);
+
+void wake_up(struct wait_queue *wq);		/* every waiter */
+void wake_up_one(struct wait_queue *wq);	/* the longest waiter */
+
+#endif

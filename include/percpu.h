@@ -24,10 +24,20 @@ struct tss {
 
 #define GDT_ENTRIES 10
 
+struct task;
+
+/*
+ * The first fields are read by assembly (kernel/syscall_entry.asm) at
+ * fixed offsets: keep them in this order (checked in percpu.c).
+ */
 struct cpu {
-	struct cpu *self;	/* must stay first: this_cpu() reads %gs:0 */
+	struct cpu *self;	/* %gs:0  this_cpu() */
+	u64 kernel_rsp;		/* %gs:8  top of the current task's kernel stack */
+	u64 user_rsp;		/* %gs:16 user rsp, saved by the syscall entry */
+	struct task *current;	/* %gs:24 the task running here */
 	int id;			/* 0 for the boot CPU */
 	u32 apic_id;
+	struct task *idle;	/* runs when nothing else can */
 
 	/* Interrupt-disable nesting, owned by this CPU (see spinlock.c). */
 	int irq_off_depth;

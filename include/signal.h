@@ -1,0 +1,116 @@
+/*
+ * Signals, with Linux's numbers and user-visible structures (the ABI).
+ */
+#ifndef PAGODA_SIGNAL_H
+#define PAGODA_SIGNAL_H
+
+#include <types.h>
+
+#define NSIG 64
+
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGSTKFLT 16
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGXCPU 24
+#define SIGXFSZ 25
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define SIGWINCH 28
+#define SIGIO 29
+#define SIGPWR 30
+#define SIGSYS 31
+
+typedef u64 sigset_t;	/* bit (sig - 1) */
+
+static inline u64 sigmask(int sig) { return 1ul << (sig - 1); }
+
+/* sigaction flags */
+#define SA_NOCLDSTOP 0x00000001u
+#define SA_NOCLDWAIT 0x00000002u
+#define SA_SIGINFO 0x00000004u
+#define SA_ONSTACK 0x08000000u
+#define SA_RESTART 0x10000000u
+#define SA_NODEFER 0x40000000u
+#define SA_RESETHAND 0x80000000u
+#define SA_RESTORER 0x04000000u
+
+#define SIG_DFL ((void *)0)
+#define SIG_IGN ((void *)1)
+
+/* si_code values */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRERR 2
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_DUMPED 3
+
+/* The kernel's copy of a handler (struct k_sigaction in Linux's ABI). */
+struct sigaction_k {
+	void *handler;
+	u64 flags;
+	void *restorer;
+	sigset_t mask;
+};
+
+/* What the kernel remembers about a queued signal. */
+struct siginfo_k {
+	int signo;
+	int code;
+	int errno_;
+	int pid;		/* sender (kill) or child (SIGCHLD) */
+	int uid;
+	int status;		/* SIGCHLD: exit status or signal */
+	u64 addr;		/* SIGSEGV/SIGBUS: the faulting address */
+};
+
+struct sigaltstack_k {
+	u64 sp;
+	int flags;
+	u64 size;
+};
+
+/* Handlers of a process: shared by its threads (later). */
+struct sighand {
+	int refcount;
+	struct sigaction_k action[NSIG];
+};
+
+struct task;
+
+/* Queue sig for task and wake it if it sleeps interruptibly. */
+void send_signal(struct task *t, int sig, const struct siginfo_k *info);
+/* SIGPIPE and friends for the current task (info: SI_USER from itself). */
+void send_sig_self(int sig);
+/* Is a signal pending that is not blocked?  (Sleeps check this.) */
+bool signal_pending(struct task *t);
+
+/* Returned by an interrupted system call; never reaches user space. */
+#define ERESTARTSYS 512
+#define ERESTARTNOHAND 514	/* restart only if no handler ran (pause, sigsuspend) */
+#define ERESTART_RESTARTBLOCK 516	/* nanosleep: restart with the remaining time */
+
+#endif

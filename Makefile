@@ -23,7 +23,7 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
 C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c)
-ASM_SOURCES := $(wildcard boot/*.asm kernel/*.asm)
+ASM_SOURCES := $(wildcard boot/*.asm kernel/*.asm mm/*.asm)
 OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 
 # User programs: static musl binaries that run unchanged on Linux and Pagoda.

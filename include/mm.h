@@ -24,6 +24,7 @@
 #define PAGE_MASK (~(PAGE_SIZE - 1))
 #define HUGE_PAGE_SIZE (2ul << 20)	/* a 2 MiB page (page-directory level) */
 
+#define USER_SPACE_END 0x0000800000000000ul	/* first non-canonical address */
 #define DIRECT_MAP_BASE 0xffff800000000000ul
 #define DIRECT_MAP_MAX_SIZE (512ul << 30)	/* one PML4 slot */
 #define IOREMAP_BASE 0xffffa00000000000ul

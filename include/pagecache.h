@@ -24,6 +24,9 @@
 #include <page.h>
 #include <types.h>
 
+/* The largest file size (Linux's MAX_LFS_FILESIZE on 64-bit): beyond it, EFBIG. */
+#define MAX_FILE_SIZE 0x7ffffffffffffffful
+
 struct address_space;
 struct file;
 struct inode;
@@ -66,6 +69,11 @@ struct page *find_get_page(struct address_space *m, unsigned long index);
  * empty (not uptodate) one if there is none.  NULL if out of memory.
  */
 struct page *find_or_create_page(struct address_space *m, unsigned long index, gfp_t gfp);
+/*
+ * The page at index of file's mapping, locked, with a reference, and
+ * uptodate (read in through a_ops->readpage if needed); ERR_PTR on error.
+ */
+struct page *filemap_get_locked_page(struct file *file, unsigned long index);
 /* Remove a locked page from its mapping (drops the cache's reference). */
 void delete_from_page_cache(struct page *page);
 /* Drop every page at or above byte offset `start` (truncate, unlink). */

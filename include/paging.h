@@ -39,6 +39,13 @@ void unmap_page(pte_t *pml4, u64 va);
  * it, not executable if any level forbids it) in *flags.
  */
 bool translate(pte_t *pml4, u64 va, phys_addr_t *pa, u64 *flags);
+/* The 4 KiB-level entry for va, creating the tables above it if `create`. */
+pte_t *page_walk(pte_t *pml4, u64 va, bool create);
+/* Call fn for every present 4 KiB entry in the user range [start, end). */
+void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
+		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg);
+/* Free the page-table pages of the user half (not the pages they map). */
+void free_user_page_tables(pte_t *pml4);
 /* Call fn for every present leaf mapping in [start, end). */
 void for_each_mapping(pte_t *pml4, u64 start, u64 end,
 		      void (*fn)(u64 va, u64 size, u64 flags, void *arg), void *arg);

@@ -40,6 +40,8 @@ size_t copy_from_iter_atomic(void *dst, size_t n, struct iov_iter *i);
 /* Fault in the next n bytes for reading; returns bytes NOT faulted in. */
 size_t iov_iter_fault_in_readable(const struct iov_iter *i, size_t n);
 void iov_iter_advance(struct iov_iter *i, size_t n);
+/* Step back n bytes (undo part of a copy). */
+void iov_iter_revert(struct iov_iter *i, size_t n);
 /* Bytes left in the current segment (at most n). */
 size_t iov_iter_single_seg_count(const struct iov_iter *i);
 
@@ -53,5 +55,7 @@ ssize_t import_iovec(const struct iovec *user_iov, unsigned long nr_segs, struct
 		     unsigned long fast_len, struct iovec **iov);
 
 #define UIO_MAXIOV 1024
+/* The most one read or write moves (Linux's MAX_RW_COUNT: INT_MAX rounded down to a page). */
+#define MAX_RW_COUNT 0x7ffff000ul
 
 #endif

@@ -16,9 +16,9 @@
 #ifndef PAGODA_USERCOPY_H
 #define PAGODA_USERCOPY_H
 
+#include <mm.h>
 #include <types.h>
 
-#define USER_SPACE_END 0x0000800000000000ul	/* first non-canonical address */
 
 /* Does [addr, addr + size) lie entirely in the user half? */
 static inline bool access_ok(const void *addr, size_t size)

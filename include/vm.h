@@ -64,6 +64,15 @@ int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct fil
 int vma_unmap_range(struct mm *mm, u64 start, u64 end);
 /* A free range of len bytes below mm->mmap_base, or 0. */
 u64 vma_find_free(struct mm *mm, u64 len);
+/* The first VMA ending above addr (containing it, or the next one up). */
+struct vm_area *find_vma_above(struct mm *mm, u64 addr);
+/* Split v at addr: v keeps the lower part.  mmap_lock held for write. */
+int vma_split(struct mm *mm, struct vm_area *v, u64 addr);
+void vma_free_all(struct mm *mm);
+/* Unmap [start, end) from the page tables and drop the pages' references. */
+void zap_page_range(struct mm *mm, u64 start, u64 end);
+/* Switch this CPU to the kernel's own page tables (before freeing an mm). */
+void switch_to_kernel_page_tables(void);
 
 /*
  * Handle a page fault at addr for the current task.  Returns 0 when the

@@ -158,6 +158,59 @@ static void walk_range(pte_t *table, int level, u64 base, u64 start, u64 end, u6
 	}
 }
 
+pte_t *page_walk(pte_t *pml4, u64 va, bool create)
+{
+	return walk(pml4, va, LEVEL_PT, create);
+}
+
+static void visit_ptes(pte_t *table, int level, u64 base, u64 start, u64 end,
+		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
+{
+	u64 size = level_size(level);
+	unsigned int first = start > base ? (start - base) / size : 0;
+
+	for (unsigned int i = first; i < 512; i++) {
+		u64 va = base + i * size;
+
+		if (va >= end)
+			break;
+		if (!(table[i] & PTE_PRESENT))
+			continue;
+		if (level == LEVEL_PT)
+			fn(&table[i], va, arg);
+		else if (!(table[i] & PTE_HUGE))
+			visit_ptes(table_of(table[i]), level - 1, va, start, end, fn, arg);
+	}
+}
+
+void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
+		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
+{
+	visit_ptes(pml4, LEVEL_PML4, 0, start, MIN(end, USER_SPACE_END), fn, arg);
+}
+
+static void free_tables_below(pte_t *table, int level)
+{
+	for (int i = 0; i < 512; i++) {
+		if (!(table[i] & PTE_PRESENT) || level == LEVEL_PT)
+			continue;
+		if (level > LEVEL_PD || !(table[i] & PTE_HUGE))
+			free_tables_below(table_of(table[i]), level - 1);
+	}
+	if (level < LEVEL_PML4)
+		free_pages(virt_to_page(table), 0);
+}
+
+void free_user_page_tables(pte_t *pml4)
+{
+	/* Only the user half: the kernel half's tables are shared by everyone. */
+	for (int i = 0; i < 256; i++) {
+		if (pml4[i] & PTE_PRESENT)
+			free_tables_below(table_of(pml4[i]), LEVEL_PDPT);
+		pml4[i] = 0;
+	}
+}
+
 void for_each_mapping(pte_t *pml4, u64 start, u64 end,
 		      void (*fn)(u64 va, u64 size, u64 flags, void *arg), void *arg)
 {

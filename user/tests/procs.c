@@ -532,26 +532,6 @@ TEST(exit_and_exit_group_end_single_threaded_process)
 
 /* ---- ids ------------------------------------------------------------- */
 
-TEST(getppid_of_child_is_parent)
-{
-	pid_t parent = getpid(), pid, reported;
-	int p[2];
-
-	REQUIRE(pipe(p) == 0);
-	pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		pid_t me = getpid();
-
-		put(p[1], &me, sizeof(me));
-		_exit(getppid() == parent ? 0 : 1);
-	}
-	CHECK(get(p[0], &reported, sizeof(reported)));
-	CHECK_EQ(reported, pid);
-	CHECK(pid != parent);
-	CHECK(exited_with(wait_status(pid), 0));
-}
-
 TEST(orphan_is_reparented)
 {
 	int res[2], life[2], ready[2];
@@ -602,67 +582,49 @@ TEST(orphan_is_reparented)
 	CHECK_ERR(waitpid(got[0], NULL, WNOHANG), ECHILD);
 }
 
-TEST(single_thread_ids_are_consistent)
+TEST(ids_of_parent_and_child_are_consistent)
 {
-	pid_t pid;
+	pid_t parent = getpid(), pid, reported;
+	int p[2];
 
 	CHECK_EQ(syscall(SYS_gettid), getpid());
 	/* Not a set-id program: real and effective ids agree. */
 	CHECK_EQ(getuid(), geteuid());
 	CHECK_EQ(getgid(), getegid());
+	REQUIRE(pipe(p) == 0);
 	pid = fork();
 	REQUIRE(pid >= 0);
 	if (pid == 0) {
 		int ok = 1;
-		uid_t uid = getuid();
-		gid_t gid = getgid();
+		pid_t me = getpid();
 
-		ok &= CHECK_EQ(syscall(SYS_gettid), getpid());
-		/* Ids are inherited. */
-		ok &= CHECK_EQ(uid, geteuid());
-		ok &= CHECK_EQ(gid, getegid());
+		put(p[1], &me, sizeof(me));
+		ok &= CHECK_EQ(getppid(), parent);
+		ok &= CHECK_EQ(syscall(SYS_gettid), me);
+		/* User and group ids are inherited. */
+		ok &= CHECK_EQ(getuid(), geteuid());
+		ok &= CHECK_EQ(getgid(), getegid());
 		_exit(ok ? 0 : 1);
 	}
+	/* The child's own pid is what fork returned. */
+	CHECK(get(p[0], &reported, sizeof(reported)));
+	CHECK_EQ(reported, pid);
+	CHECK(pid != parent);
 	CHECK(exited_with(wait_status(pid), 0));
 }
 
 /* ---- process groups and sessions ------------------------------------ */
 
-TEST(getpgid_and_getsid_of_self_and_child)
+TEST(getpgid_and_setpgid_for_self_and_child)
 {
 	pid_t pgid = getpgid(0), sid = getsid(0), pid;
-	int p[2];
+	int up[2], down[2];
 	char c;
 
 	CHECK(pgid > 0 && sid > 0);
 	CHECK_EQ(getpgid(getpid()), pgid);
 	CHECK_EQ(getpgrp(), pgid);
 	CHECK_EQ(getsid(getpid()), sid);
-	REQUIRE(pipe(p) == 0);
-	pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		close(p[1]);
-		read(p[0], &c, 1);
-		/* Group and session are inherited. */
-		_exit(getpgid(0) == pgid && getsid(0) == sid ? 0 : 1);
-	}
-	close(p[0]);
-	CHECK_EQ(getpgid(pid), pgid);
-	CHECK_EQ(getsid(pid), sid);
-	close(p[1]);
-	CHECK(exited_with(wait_status(pid), 0));
-	/* Reaped: no such process. */
-	CHECK_ERR(getpgid(pid), ESRCH);
-	CHECK_ERR(getsid(pid), ESRCH);
-}
-
-TEST(setpgid_creates_and_joins_groups)
-{
-	pid_t pgid = getpgid(0), pid;
-	int up[2], down[2];
-	char c;
-
 	CHECK_ERR(setpgid(0, -1), EINVAL);
 	/* Our parent is not our child. */
 	CHECK_ERR(setpgid(getppid(), 0), ESRCH);
@@ -672,6 +634,9 @@ TEST(setpgid_creates_and_joins_groups)
 	if (pid == 0) {
 		int ok = 1;
 
+		/* Group and session are inherited. */
+		ok &= CHECK_EQ(getpgid(0), pgid);
+		ok &= CHECK_EQ(getsid(0), sid);
 		ok &= CHECK_EQ(setpgid(0, 0), 0);
 		ok &= CHECK_EQ(getpgid(0), getpid());
 		/* A group that does not exist in our session. */
@@ -685,11 +650,15 @@ TEST(setpgid_creates_and_joins_groups)
 	}
 	CHECK(get(up[0], &c, 1));
 	CHECK_EQ(getpgid(pid), pgid);
+	CHECK_EQ(getsid(pid), sid);
 	/* The parent may move its (not yet exec'd) child, too. */
 	CHECK_EQ(setpgid(pid, pid), 0);
 	CHECK_EQ(getpgid(pid), pid);
 	put(down[1], "g", 1);
 	CHECK(exited_with(wait_status(pid), 0));
+	/* Reaped: no such process. */
+	CHECK_ERR(getpgid(pid), ESRCH);
+	CHECK_ERR(getsid(pid), ESRCH);
 }
 
 TEST(setsid_in_child_makes_it_session_leader)

@@ -1,0 +1,378 @@
+/*
+ * The page cache (see pagecache.h): looking pages up and adding them,
+ * page locks, truncation, and the generic read and write paths.
+ *
+ * Lock order, outer first:
+ *     inode->i_rwsem                  (writers of a file, truncate)
+ *       mapping->invalidate_lock      (truncate exclusive; faults shared)
+ *         mm->mmap_lock               (only in the write path's fault-in, before any page lock)
+ *           page lock                 (PG_locked: sleeping)
+ *             mapping->tree_lock      (spinlock: the index)
+ * A page lock is never held while taking mmap_lock or touching user
+ * memory with page faults enabled: see generic_file_write.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fs.h>
+#include <pagecache.h>
+#include <sched.h>
+#include <string.h>
+#include <uio.h>
+#include <usercopy.h>
+
+struct page *page_index_lookup(struct address_space *m, unsigned long index);
+int page_index_insert(struct address_space *m, unsigned long index, struct page *page);
+void page_index_remove(struct address_space *m, unsigned long index);
+struct page *page_index_next(struct address_space *m, unsigned long *index);
+
+void mapping_init(struct address_space *m, struct inode *host,
+		  const struct address_space_operations *a_ops)
+{
+	spin_init(&m->tree_lock, "tree_lock");
+	m->root = NULL;
+	m->height = 0;
+	m->nrpages = 0;
+	m->host = host;
+	m->a_ops = a_ops;
+	rwsem_init(&m->invalidate_lock, "invalidate_lock");
+}
+
+/*
+ * Page locks.  Sleepers wait on one of a few queues chosen by hashing the
+ * page's address (a wait queue in every struct page would cost too much);
+ * each bucket's spinlock makes "test the bit, then sleep" atomic against
+ * unlock_page's "clear the bit, then wake".
+ */
+#define PAGE_WAIT_BUCKETS 64
+
+static struct page_wait_bucket {
+	struct spinlock lock;
+	struct wait_queue wq;
+} page_wait[PAGE_WAIT_BUCKETS];
+static bool page_wait_ready;
+
+static struct page_wait_bucket *bucket_of(struct page *page)
+{
+	if (!page_wait_ready) {
+		for (int i = 0; i < PAGE_WAIT_BUCKETS; i++) {
+			spin_init(&page_wait[i].lock, "page_wait");
+			wait_queue_init(&page_wait[i].wq);
+		}
+		page_wait_ready = true;
+	}
+	return &page_wait[((u64)page / sizeof(struct page)) % PAGE_WAIT_BUCKETS];
+}
+
+static bool test_and_set_locked(struct page *page)
+{
+	return __atomic_fetch_or(&page->flags, 1ul << PG_locked, __ATOMIC_ACQUIRE) &
+	       (1ul << PG_locked);
+}
+
+bool trylock_page(struct page *page)
+{
+	return !test_and_set_locked(page);
+}
+
+void lock_page(struct page *page)
+{
+	struct page_wait_bucket *b;
+
+	if (trylock_page(page))
+		return;
+	b = bucket_of(page);
+	spin_lock(&b->lock);
+	while (test_and_set_locked(page))
+		wait_sleep(&b->wq, &b->lock, false);
+	spin_unlock(&b->lock);
+}
+
+void unlock_page(struct page *page)
+{
+	struct page_wait_bucket *b = bucket_of(page);
+
+	spin_lock(&b->lock);
+	__atomic_fetch_and(&page->flags, ~(1ul << PG_locked), __ATOMIC_RELEASE);
+	wake_up(&b->wq);
+	spin_unlock(&b->lock);
+}
+
+void wait_on_page_locked(struct page *page)
+{
+	struct page_wait_bucket *b = bucket_of(page);
+
+	spin_lock(&b->lock);
+	while (page_test_flag(page, PG_locked))
+		wait_sleep(&b->wq, &b->lock, false);
+	spin_unlock(&b->lock);
+}
+
+struct page *find_get_page(struct address_space *m, unsigned long index)
+{
+	struct page *page;
+
+	spin_lock(&m->tree_lock);
+	page = page_index_lookup(m, index);
+	if (page)
+		get_page(page);
+	spin_unlock(&m->tree_lock);
+	return page;
+}
+
+struct page *find_or_create_page(struct address_space *m, unsigned long index, gfp_t gfp)
+{
+	for (;;) {
+		struct page *page = find_get_page(m, index);
+		int err;
+
+		if (page) {
+			lock_page(page);
+			if (page->mapping == m)
+				return page;
+			unlock_page(page);	/* truncated while we waited: look again */
+			put_page(page);
+			continue;
+		}
+		page = alloc_page(gfp);
+		if (!page)
+			return NULL;
+		page_set_flag(page, PG_locked);
+		page->mapping = m;
+		page->index = index;
+		get_page(page);		/* one reference for the cache, one for the caller */
+		spin_lock(&m->tree_lock);
+		err = page_index_insert(m, index, page);
+		if (!err)
+			m->nrpages++;
+		spin_unlock(&m->tree_lock);
+		if (!err)
+			return page;
+		page->mapping = NULL;
+		page_clear_flag(page, PG_locked);
+		put_page(page);
+		put_page(page);
+		if (err != -EEXIST)
+			return NULL;	/* out of memory for the index */
+		/* Someone added it meanwhile: take theirs. */
+	}
+}
+
+void delete_from_page_cache(struct page *page)
+{
+	struct address_space *m = page->mapping;
+
+	spin_lock(&m->tree_lock);
+	page_index_remove(m, page->index);
+	m->nrpages--;
+	page->mapping = NULL;
+	spin_unlock(&m->tree_lock);
+	page_clear_flag(page, PG_uptodate);
+	page_clear_flag(page, PG_dirty);
+	put_page(page);		/* the cache's reference */
+}
+
+void truncate_inode_pages(struct address_space *m, u64 start)
+{
+	unsigned long index = (start + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	struct page *page;
+
+	/* The page that straddles the new end keeps its head; zero its tail. */
+	if (start & (PAGE_SIZE - 1)) {
+		page = find_get_page(m, start >> PAGE_SHIFT);
+		if (page) {
+			lock_page(page);
+			memset((char *)page_address(page) + (start & (PAGE_SIZE - 1)), 0,
+			       PAGE_SIZE - (start & (PAGE_SIZE - 1)));
+			unlock_page(page);
+			put_page(page);
+		}
+	}
+	/* Whole pages, in ascending order, one locked at a time. */
+	for (;;) {
+		spin_lock(&m->tree_lock);
+		page = page_index_next(m, &index);
+		if (page)
+			get_page(page);
+		spin_unlock(&m->tree_lock);
+		if (!page)
+			break;
+		lock_page(page);
+		if (page->mapping == m)
+			delete_from_page_cache(page);
+		unlock_page(page);
+		put_page(page);
+		index++;
+	}
+}
+
+struct page *filemap_get_locked_page(struct file *file, unsigned long index)
+{
+	struct address_space *m = file->f_mapping;
+
+	for (;;) {
+		struct page *page = find_or_create_page(m, index, GFP_KERNEL);
+		int err;
+
+		if (!page)
+			return ERR_PTR(-ENOMEM);
+		if (page_test_flag(page, PG_uptodate))
+			return page;
+		err = m->a_ops->readpage(file, page);	/* unlocks the page */
+		if (err) {
+			put_page(page);
+			return ERR_PTR(err);
+		}
+		lock_page(page);
+		if (page->mapping == m && page_test_flag(page, PG_uptodate))
+			return page;
+		unlock_page(page);
+		put_page(page);
+		if (page->mapping == m)
+			return ERR_PTR(-EIO);
+		/* Truncated after it was read: try again (it may be past EOF now). */
+	}
+}
+
+ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
+{
+	struct inode *inode = file->f_inode;
+	ssize_t done = 0;
+
+	while (to->count > 0) {
+		u64 size = READ_ONCE(inode->i_size);
+		size_t offset = *pos & (PAGE_SIZE - 1), nr, copied;
+		struct page *page;
+
+		if (*pos >= size)
+			break;
+		page = find_get_page(file->f_mapping, *pos >> PAGE_SHIFT);
+		if (!page || !page_test_flag(page, PG_uptodate)) {
+			if (page)
+				put_page(page);
+			page = filemap_get_locked_page(file, *pos >> PAGE_SHIFT);
+			if (IS_ERR(page))
+				return done ? done : PTR_ERR(page);
+			unlock_page(page);
+		}
+		/* The size may have shrunk meanwhile: never read past it. */
+		size = READ_ONCE(inode->i_size);
+		nr = *pos < size ? MIN(PAGE_SIZE - offset, size - *pos) : 0;
+		/* No page lock held: copying to user memory may fault and sleep. */
+		copied = copy_to_iter((char *)page_address(page) + offset, nr, to);
+		put_page(page);
+		*pos += copied;
+		done += copied;
+		if (copied < nr)
+			return done ? done : -EFAULT;
+		if (nr == 0)
+			break;
+	}
+	return done;
+}
+
+/*
+ * Lock the page for a write of `bytes` at `offset` into it, making it
+ * uptodate first unless the write covers it whole.  Past EOF there is
+ * nothing to read: the page is zeroed instead.
+ */
+static struct page *write_begin(struct file *file, u64 pos, size_t offset, size_t bytes)
+{
+	struct page *page;
+	int err;
+
+	page = find_or_create_page(file->f_mapping, pos >> PAGE_SHIFT, GFP_KERNEL);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	if (page_test_flag(page, PG_uptodate) || (offset == 0 && bytes == PAGE_SIZE))
+		return page;
+	if (ALIGN_DOWN(pos, PAGE_SIZE) >= file->f_inode->i_size) {
+		memset(page_address(page), 0, PAGE_SIZE);
+		page_set_flag(page, PG_uptodate);
+		return page;
+	}
+	err = file->f_mapping->a_ops->readpage(file, page);
+	if (!err) {
+		lock_page(page);
+		if (!page_test_flag(page, PG_uptodate) || page->mapping != file->f_mapping)
+			err = -EIO;
+	}
+	if (err) {
+		if (page_test_flag(page, PG_locked))
+			unlock_page(page);
+		put_page(page);
+		return ERR_PTR(err);
+	}
+	return page;
+}
+
+/*
+ * The buffered write protocol (docs/design.md), one page-sized chunk at a
+ * time:
+ *  1. (throttling on dirty pages comes with writeback)
+ *  2. fault in the source bytes, no lock but i_rwsem held;
+ *  3. find or create the page and lock it (reading it if needed);
+ *  4. copy with page faults disabled: a fault cannot sleep or recurse into
+ *     mmap_lock while we hold the page lock, it just makes the copy short;
+ *  5. on a short copy, bytes copied into a page that is not uptodate do not
+ *     count (the rest of it is not valid data); unlock and retry from 2,
+ *     with the chunk cut down to what is left of the current segment;
+ *  6. mark the page dirty, grow the file, unlock.
+ * Step 2 runs without the page lock, so each retry makes progress.
+ */
+ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
+{
+	struct inode *inode = file->f_inode;
+	size_t chunk_limit = PAGE_SIZE;
+	ssize_t written = 0;
+	int err = 0;
+
+	down_write(&inode->i_rwsem);
+	if (file->f_flags & O_APPEND)
+		*pos = inode->i_size;
+	if (*pos + from->count < *pos || *pos + from->count > MAX_FILE_SIZE) {
+		up_write(&inode->i_rwsem);
+		return -EFBIG;
+	}
+	while (from->count > 0) {
+		size_t offset = *pos & (PAGE_SIZE - 1);
+		size_t bytes = MIN(MIN(PAGE_SIZE - offset, from->count), chunk_limit);
+		size_t copied;
+		struct page *page;
+		bool was_uptodate;
+
+		iov_iter_advance(from, 0);	/* step past empty segments */
+		if (iov_iter_fault_in_readable(from, bytes) == MIN(bytes, iov_iter_single_seg_count(from))) {
+			err = -EFAULT;
+			break;
+		}
+		page = write_begin(file, *pos, offset, bytes);
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		was_uptodate = page_test_flag(page, PG_uptodate);
+		pagefault_disable();
+		copied = copy_from_iter_atomic((char *)page_address(page) + offset, bytes, from);
+		pagefault_enable();
+		if (!was_uptodate && copied < bytes) {
+			iov_iter_revert(from, copied);
+			copied = 0;
+		}
+		if (copied) {
+			if (!was_uptodate)
+				page_set_flag(page, PG_uptodate);	/* a whole-page write */
+			page_set_flag(page, PG_dirty);
+			if (*pos + copied > inode->i_size)
+				WRITE_ONCE(inode->i_size, *pos + copied);
+		}
+		unlock_page(page);
+		put_page(page);
+		*pos += copied;
+		written += copied;
+		/* Short: retry with no more than the rest of this segment. */
+		chunk_limit = copied < bytes ? MAX(iov_iter_single_seg_count(from), (size_t)1) : PAGE_SIZE;
+	}
+	up_write(&inode->i_rwsem);
+	return written ? written : err;
+}

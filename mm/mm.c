@@ -1,0 +1,129 @@
+/*
+ * Address spaces: creating one, copying one for fork (copy-on-write), and
+ * tearing one down.
+ *
+ * Copy-on-write: after fork, parent and child map the same private pages,
+ * each mapping read-only and each holding a reference.  The first write by
+ * either faults (mm/fault.c): the writer gets its own copy, or, if it holds
+ * the only reference left, simply gets write access back.
+ */
+#include <errno.h>
+#include <fs.h>
+#include <kmalloc.h>
+#include <mm.h>
+#include <page.h>
+#include <sched.h>
+#include <string.h>
+#include <tlb.h>
+#include <vm.h>
+#include <x86.h>
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm), GFP_KERNEL);
+	struct page *root = alloc_page(GFP_ZERO);
+
+	if (!mm || !root) {
+		kfree(mm);
+		if (root)
+			free_pages(root, 0);
+		return NULL;
+	}
+	mm->pml4 = page_address(root);
+	/* Share the kernel half: its top-level entries never change after boot. */
+	memcpy(mm->pml4 + 256, kernel_pml4 + 256, 256 * sizeof(pte_t));
+	rwsem_init(&mm->mmap_lock, "mmap_lock");
+	spin_init(&mm->page_table_lock, "page_table_lock");
+	list_init(&mm->vmas);
+	mm->mmap_base = USER_MMAP_BASE;
+	mm->users = 1;
+	return mm;
+}
+
+struct fork_copy {
+	struct mm *child;
+	struct vm_area *vma;
+	int err;
+};
+
+static void copy_one_pte(pte_t *pte, u64 va, void *arg)
+{
+	struct fork_copy *fc = arg;
+	pte_t *dst;
+
+	if (fc->err)
+		return;
+	dst = page_walk(fc->child->pml4, va, true);
+	if (!dst) {
+		fc->err = -ENOMEM;
+		return;
+	}
+	/* Private pages become read-only in both: the first write copies. */
+	if (!(fc->vma->flags & VM_SHARED))
+		*pte &= ~PTE_WRITE;
+	*dst = *pte;
+	get_page(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
+}
+
+struct mm *mm_fork(struct mm *old)
+{
+	struct mm *mm = mm_create();
+	struct fork_copy fc = { .child = mm };
+	struct vm_area *v;
+
+	if (!mm)
+		return NULL;
+	down_write(&old->mmap_lock);
+	mm->brk_start = old->brk_start;
+	mm->brk = old->brk;
+	mm->stack_top = old->stack_top;
+	mm->mmap_base = old->mmap_base;
+	list_for_each_entry(v, &old->vmas, link) {
+		fc.err = vma_insert(mm, v->start, v->end, v->flags, v->file, v->pgoff);
+		if (fc.err)
+			break;
+		fc.vma = v;
+		spin_lock(&old->page_table_lock);
+		for_each_user_pte(old->pml4, v->start, v->end, copy_one_pte, &fc);
+		spin_unlock(&old->page_table_lock);
+		if (fc.err)
+			break;
+	}
+	/* The parent's translations lost their write permission. */
+	flush_tlb_range(old, 0, USER_SPACE_END);
+	up_write(&old->mmap_lock);
+	if (fc.err) {
+		mm_put(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	/* Nobody uses it any more: no lock needed. */
+	zap_page_range(mm, 0, USER_SPACE_END);
+	free_user_page_tables(mm->pml4);
+	vma_free_all(mm);
+	free_pages(virt_to_page(mm->pml4), 0);
+	kfree(mm);
+}
+
+void flush_tlb_range(struct mm *mm, u64 start, u64 end)
+{
+	if (!current || current->mm != mm)
+		return;	/* not loaded on this CPU; CR3 is reloaded when it is */
+	if ((end - start) >> PAGE_SHIFT > 32) {
+		write_cr3(read_cr3());	/* user mappings are not global: all go */
+		return;
+	}
+	for (u64 va = start; va < end; va += PAGE_SIZE)
+		invlpg(va);
+}
+
+void switch_to_kernel_page_tables(void)
+{
+	write_cr3(virt_to_phys(kernel_pml4));
+}

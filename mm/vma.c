@@ -1,0 +1,174 @@
+/*
+ * VMAs: the sorted list of a process's mapped ranges (see vm.h).
+ * All of this runs with mm->mmap_lock held (for writing where the list
+ * changes).  A sorted list with a one-entry lookup cache: simple to read,
+ * and processes here have tens of VMAs, not thousands.
+ */
+#include <errno.h>
+#include <fs.h>
+#include <kmalloc.h>
+#include <mm.h>
+#include <page.h>
+#include <tlb.h>
+#include <vm.h>
+
+struct vm_area *find_vma(struct mm *mm, u64 addr)
+{
+	struct vm_area *v = READ_ONCE(mm->vma_cache);
+
+	if (v && addr >= v->start && addr < v->end)
+		return v;
+	list_for_each_entry(v, &mm->vmas, link) {
+		if (addr < v->start)
+			break;
+		if (addr < v->end) {
+			WRITE_ONCE(mm->vma_cache, v);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* The first VMA that ends above addr (the one containing it, or the next). */
+struct vm_area *find_vma_above(struct mm *mm, u64 addr)
+{
+	struct vm_area *v;
+
+	list_for_each_entry(v, &mm->vmas, link)
+		if (addr < v->end)
+			return v;
+	return NULL;
+}
+
+static struct vm_area *vma_new(u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff)
+{
+	struct vm_area *v = kzalloc(sizeof(*v), GFP_KERNEL);
+
+	if (!v)
+		return NULL;
+	v->start = start;
+	v->end = end;
+	v->flags = flags;
+	v->file = file;
+	v->pgoff = pgoff;
+	if (file)
+		get_file(file);
+	return v;
+}
+
+static void vma_free(struct vm_area *v)
+{
+	if (v->file)
+		fput(v->file);
+	kfree(v);
+}
+
+/* Put v in its place in the sorted list. */
+static void vma_link(struct mm *mm, struct vm_area *v)
+{
+	struct vm_area *pos;
+
+	list_for_each_entry(pos, &mm->vmas, link)
+		if (pos->start > v->start)
+			break;
+	list_add_tail(&v->link, &pos->link);
+}
+
+int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff)
+{
+	struct vm_area *next = find_vma_above(mm, start);
+	struct vm_area *v;
+
+	if (next && next->start < end)
+		return -EEXIST;
+	v = vma_new(start, end, flags, file, pgoff);
+	if (!v)
+		return -ENOMEM;
+	vma_link(mm, v);
+	return 0;
+}
+
+/* Split v at addr (inside it): v keeps [start, addr), a new VMA gets [addr, end). */
+int vma_split(struct mm *mm, struct vm_area *v, u64 addr)
+{
+	struct vm_area *upper;
+
+	(void)mm;
+	upper = vma_new(addr, v->end, v->flags, v->file, v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
+	if (!upper)
+		return -ENOMEM;
+	v->end = addr;
+	list_add(&upper->link, &v->link);
+	return 0;
+}
+
+static void put_mapped_page(pte_t *pte, u64 va, void *arg)
+{
+	(void)va;
+	(void)arg;
+	put_page(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
+	*pte = 0;
+}
+
+/* Unmap and release the pages mapped in [start, end). */
+void zap_page_range(struct mm *mm, u64 start, u64 end)
+{
+	spin_lock(&mm->page_table_lock);
+	for_each_user_pte(mm->pml4, start, end, put_mapped_page, NULL);
+	spin_unlock(&mm->page_table_lock);
+	flush_tlb_range(mm, start, end);
+}
+
+int vma_unmap_range(struct mm *mm, u64 start, u64 end)
+{
+	struct vm_area *v, *next;
+
+	/* Split the VMAs that straddle either end first, so whole VMAs remain. */
+	v = find_vma(mm, start);
+	if (v && v->start < start && vma_split(mm, v, start) < 0)
+		return -ENOMEM;
+	v = find_vma(mm, end - 1);
+	if (v && v->end > end && vma_split(mm, v, end) < 0)
+		return -ENOMEM;
+
+	zap_page_range(mm, start, end);
+	WRITE_ONCE(mm->vma_cache, NULL);
+	for (v = find_vma_above(mm, start); v && v->start < end; v = next) {
+		next = list_entry(v->link.next, struct vm_area, link);
+		if (&next->link == &mm->vmas)
+			next = NULL;
+		list_del(&v->link);
+		vma_free(v);
+	}
+	return 0;
+}
+
+u64 vma_find_free(struct mm *mm, u64 len)
+{
+	u64 top = mm->mmap_base;
+
+	/* Top down from mmap_base: the first gap that fits, like Linux. */
+	for (;;) {
+		struct vm_area *below = NULL, *p;
+
+		list_for_each_entry(p, &mm->vmas, link)	/* the highest VMA starting below top */
+			if (p->start < top)
+				below = p;
+		if (top < len + PAGE_SIZE)
+			return 0;	/* never hand out page 0 */
+		if (!below || below->end <= top - len)
+			return top - len;
+		top = below->start;
+	}
+}
+
+void vma_free_all(struct mm *mm)
+{
+	while (!list_empty(&mm->vmas)) {
+		struct vm_area *v = list_first_entry(&mm->vmas, struct vm_area, link);
+
+		list_del(&v->link);
+		vma_free(v);
+	}
+	mm->vma_cache = NULL;
+}

@@ -30,13 +30,15 @@ OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 USER_CC := musl-gcc
 USER_CFLAGS := -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iuser/lib
 USER_TESTS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
+INIT := $(BUILD)/user-init/init
+INITRAMFS := $(BUILD)/initramfs.cpio
 
 KERNEL := $(BUILD)/kernel.elf
 ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
 .PHONY: all iso run gdb test clean deps check-deps
-all: check-deps $(KERNEL) $(ISO) $(USER_TESTS)
+all: check-deps $(KERNEL) $(USER_TESTS) $(INITRAMFS) $(ISO)
 
 check-deps:
 	@tools/deps.sh
@@ -79,13 +81,27 @@ $(KERNEL): $(OBJECTS) $(BUILD)/ksyms.o linker.ld
 	@tools/gensyms.sh $@ | cmp -s - $(BUILD)/ksyms.c || \
 		{ echo "error: the symbol table moved symbols (see linker.ld)"; rm -f $@; exit 1; }
 
-$(ISO): $(KERNEL) tests/mkiso.sh boot/grub.cfg
-	tests/mkiso.sh $(KERNEL) $@ $(CMDLINE)
+$(ISO): $(KERNEL) $(INITRAMFS) tests/mkiso.sh boot/grub.cfg
+	@echo "  ISO     $@"
+	@tests/mkiso.sh --module $(INITRAMFS) $(KERNEL) $@ $(CMDLINE)
 
 $(BUILD)/user/%: user/tests/%.c user/lib/utest.c user/lib/utest.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USER    $<"
 	@$(USER_CC) $(USER_CFLAGS) user/lib/utest.c $< -o $@
+
+$(INIT): user/init/init.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  USER    $<"
+	@$(USER_CC) $(USER_CFLAGS) $< -o $@
+
+# The initramfs: /init, the test programs in /bin/tests, and /tmp.
+$(INITRAMFS): $(INIT) $(USER_TESTS)
+	@echo "  CPIO    $@"
+	@rm -rf $(BUILD)/initramfs && mkdir -p $(BUILD)/initramfs/bin/tests $(BUILD)/initramfs/tmp
+	@cp $(INIT) $(BUILD)/initramfs/init
+	@cp $(USER_TESTS) $(BUILD)/initramfs/bin/tests/
+	@cd $(BUILD)/initramfs && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > ../initramfs.cpio
 
 iso: $(ISO)
 

@@ -18,6 +18,7 @@ typedef u64 pte_t;
 #define PTE_DIRTY (1ul << 6)
 #define PTE_HUGE (1ul << 7)		/* 2 MiB page at the PD level */
 #define PTE_GLOBAL (1ul << 8)		/* kept in the TLB across CR3 loads */
+#define PTE_PROTNONE (1ul << 9)		/* software: a PROT_NONE page (not present, still ours) */
 #define PTE_NX (1ul << 63)		/* not executable */
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
@@ -41,7 +42,10 @@ void unmap_page(pte_t *pml4, u64 va);
 bool translate(pte_t *pml4, u64 va, phys_addr_t *pa, u64 *flags);
 /* The 4 KiB-level entry for va, creating the tables above it if `create`. */
 pte_t *page_walk(pte_t *pml4, u64 va, bool create);
-/* Call fn for every present 4 KiB entry in the user range [start, end). */
+/*
+ * Call fn for every 4 KiB entry in the user range [start, end) that holds
+ * a page: present, or kept behind PROT_NONE (PTE_PROTNONE).
+ */
 void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
 		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg);
 /* Free the page-table pages of the user half (not the pages they map). */

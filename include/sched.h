@@ -30,6 +30,8 @@ void yield(void);
 /* Make a sleeping task runnable; false if it was not asleep in `states`. */
 bool wake_up_task(struct task *t, bool only_interruptible);
 
+/* Put a newly made task on the run queue for the first time. */
+void wake_up_new_task(struct task *t);
 /* A new kernel thread running fn(arg), runnable at once; NULL if out of memory. */
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 /* The body of the idle loop: run what is runnable, else halt. */
@@ -44,6 +46,7 @@ void sleep_ns(u64 ns);
 /* Task structures: allocated with a kernel stack, freed when reaped. */
 struct task *task_alloc(const char *name);
 void task_free(struct task *t);
+void sighand_put(struct sighand *s);
 int alloc_pid(void);
 
 /* Bookkeeping after a switch, run by the task that was switched to. */

@@ -105,6 +105,13 @@ struct task;
 void send_signal(struct task *t, int sig, const struct siginfo_k *info);
 /* SIGPIPE and friends for the current task (info: SI_USER from itself). */
 void send_sig_self(int sig);
+/*
+ * A synchronous signal caused by the current task's own fault: it cannot
+ * be blocked or ignored (if it is, the default action - death - applies).
+ */
+void force_signal_fault(int sig, u64 code, u64 addr);
+/* Would sig be discarded on arrival (ignored and not blocked)? */
+bool signal_would_be_ignored(struct task *t, int sig);
 /* Is a signal pending that is not blocked?  (Sleeps check this.) */
 bool signal_pending(struct task *t);
 

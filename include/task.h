@@ -7,8 +7,9 @@
  * are tasks that share mm, files, fs and signal handlers.
  *
  * Locks (outer first): tasklist_lock protects the task tree (parent,
- * children, sibling) and pid lookup; task->lock protects state and the
- * pending/blocked signal sets.  Fields marked "own" are touched only by
+ * children, sibling) and pid lookup; task->lock protects the pending and
+ * blocked signal sets; rq_lock (kernel/sched.c) protects state, on_cpu and
+ * the run-queue link.  Fields marked "own" are touched only by
  * the task itself (or before it first runs).
  */
 #ifndef PAGODA_TASK_H
@@ -18,8 +19,11 @@
 #include <percpu.h>
 #include <signal.h>
 #include <spinlock.h>
+#include <timer.h>
 #include <types.h>
 #include <wait.h>
+
+struct completion;
 
 struct mm;
 struct files_struct;
@@ -37,6 +41,20 @@ enum task_state {
 
 #define TASK_COMM_LEN 16
 
+/* Resource limits (the ones Pagoda knows; Linux numbering). */
+#define RLIMIT_FSIZE 1
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_CORE 4
+#define RLIMIT_NOFILE 7
+#define RLIMIT_AS 9
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0ul)
+
+struct rlimit_k {
+	u64 cur, max;
+};
+
 /* Registers saved by switch_to: the callee-saved ones, and where they are. */
 struct context {
 	u64 rsp;
@@ -49,9 +67,9 @@ struct task {
 	char comm[TASK_COMM_LEN];	/* own: program name, for messages */
 
 	struct spinlock lock;
-	enum task_state state;		/* lock */
-	int on_cpu;			/* run queue lock: -1 unless running on a CPU */
-	struct list_head run_link;	/* run queue lock: on the run queue */
+	enum task_state state;		/* rq_lock */
+	int on_cpu;			/* rq_lock: -1 unless running on a CPU */
+	struct list_head run_link;	/* rq_lock: on the run queue */
 	u64 sleep_deadline_ns;		/* own: for timed sleeps */
 
 	void *kstack_top;		/* own: top of the kernel stack */
@@ -67,7 +85,7 @@ struct task {
 	struct sighand *sighand;	/* own: handlers, shared by threads (later) */
 	sigset_t blocked;		/* lock */
 	sigset_t pending;		/* lock */
-	struct siginfo_k *pending_info;	/* lock: queued siginfo, by signal (array of 64) */
+	struct siginfo_k pending_info[NSIG];	/* lock: what each pending signal carries */
 	struct sigaltstack_k altstack;	/* own */
 	sigset_t saved_mask;		/* own: restored after a handler (sigsuspend) */
 	bool restore_saved_mask;	/* own */
@@ -83,15 +101,23 @@ struct task {
 	/* Process attributes. */
 	int pgid, sid;			/* tasklist_lock */
 	u64 fs_base;			/* own: arch_prctl(ARCH_SET_FS) */
-	int *clear_child_tid;		/* own: set_tid_address */
+	int *clear_child_tid;		/* own: set_tid_address, CLONE_CHILD_CLEARTID */
+	int *set_child_tid;		/* own: CLONE_CHILD_SETTID */
 	u64 utime_ns, stime_ns;		/* own: CPU time, for rusage */
 	u64 start_ns;
 
-	/* ITIMER_REAL / alarm (kernel/itimer.c). */
+	/* ITIMER_REAL / alarm (kernel/sys_time.c). */
 	u64 itimer_real_expires_ns;	/* tasklist_lock: 0 = disarmed */
 	u64 itimer_real_interval_ns;	/* tasklist_lock */
+	struct timer itimer_real;
 
 	struct list_head all_link;	/* tasklist_lock: on the list of all tasks */
+
+	struct rlimit_k rlim[RLIM_NLIMITS];	/* own: resource limits */
+	struct completion *vfork_done;	/* own: a vfork parent waits on it until we exec or exit */
+
+	/* The user's x87/SSE registers, saved while another task runs (fxsave). */
+	u8 fpu[512] __aligned(16);	/* own */
 };
 
 extern struct spinlock tasklist_lock;

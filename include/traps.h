@@ -14,8 +14,9 @@ struct trap_frame {
 	/* Saved by trap_entry.asm, last pushed first. */
 	u64 r15, r14, r13, r12, r11, r10, r9, r8;
 	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	u64 vector;
-	u64 error_code;		/* pushed by the CPU, or 0 by the stub */
+	u64 vector;		/* VEC_SYSCALL for a frame built by the syscall entry */
+	u64 error_code;		/* pushed by the CPU, or 0 by the stub; for a
+				 * system call, its number (Linux's orig_rax) */
 	/* Pushed by the CPU. */
 	u64 rip, cs, rflags, rsp, ss;
 };
@@ -35,6 +36,9 @@ struct trap_frame {
 #define VEC_LAPIC_TIMER 32
 #define VEC_IOAPIC_BASE 48	/* I/O APIC pin n arrives at VEC_IOAPIC_BASE + n */
 #define VEC_SPURIOUS 255
+#define VEC_SYSCALL 0x80	/* not an IDT vector: marks a syscall's frame */
+#define VEC_PIC_SPURIOUS_MASTER 0xe7	/* the masked 8259s' spurious IRQ 7 and 15 */
+#define VEC_PIC_SPURIOUS_SLAVE 0xef
 
 /* Interrupt stack table slots (1-based, as in the IDT gate). */
 #define IST_DOUBLE_FAULT 1
@@ -56,5 +60,8 @@ void idt_load(void);
 void irq_set_handler(int vector, irq_handler_t handler);
 void trap_dispatch(struct trap_frame *tf);
 void print_trap_frame(const struct trap_frame *tf);
+
+/* The user registers of a task running in user mode: at the top of its kernel stack. */
+#define task_user_frame(t) ((struct trap_frame *)(t)->kstack_top - 1)
 
 #endif

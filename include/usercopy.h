@@ -51,6 +51,9 @@ int put_user_u64(u64 val, void *user_ptr);
  */
 size_t fault_in_readable(const void *user_addr, size_t n);
 
+/* The fix-up address for an instruction that faulted, or 0 (mm/usercopy.c). */
+u64 search_exception_table(u64 rip);
+
 /* Per-task: while the count is non-zero, a fault goes straight to the fix-up. */
 void pagefault_disable(void);
 void pagefault_enable(void);

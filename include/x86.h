@@ -42,7 +42,9 @@ static inline void wrmsr(u32 msr, u64 v)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
 
+#define X86_RFLAGS_TF (1ul << 8)
 #define X86_RFLAGS_IF (1ul << 9)
+#define X86_RFLAGS_DF (1ul << 10)
 #define X86_RFLAGS_AC (1ul << 18)
 
 static inline u64 read_cr0(void) { u64 v; __asm__ __volatile__("mov %%cr0, %0" : "=r"(v)); return v; }

@@ -13,6 +13,7 @@
 #include <boot.h>
 #include <cmdline.h>
 #include <cpu.h>
+#include <fpu.h>
 #include <kstack.h>
 #include <ktest.h>
 #include <mm.h>
@@ -46,26 +47,16 @@ static void print_memory_summary(void)
 		((u64)_text_end - (u64)_text_start) >> 10, nr_free_pages() >> (20 - PAGE_SHIFT));
 }
 
+void kernel_init(void *arg);
+void syscall_init_cpu(void);
+void time_init_realtime(void);
+
 static void apply_log_level(void)
 {
 	char value[8];
 
 	if (cmdline_get("loglevel", value, sizeof(value)))
 		printk_set_level(strtoul(value, NULL, 10));
-}
-
-/*
- * The first kernel thread: everything after bring-up runs here, so that
- * the boot context can become the idle task (which must never sleep).
- */
-static void kernel_init(void *arg)
-{
-	(void)arg;
-	print_memory_summary();
-	ktest_run_from_cmdline();	/* exits QEMU when tests were asked for */
-
-	pr_info("Pagoda is up. Nothing to run yet: user space arrives with processes.");
-	pr_info("Press Ctrl-A then X to leave QEMU.");
 }
 
 /* Continues kmain on a guarded kernel stack, which becomes the idle task's. */
@@ -78,6 +69,10 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	ioapic_init();
 	clock_init();
 	timer_start();
+	fpu_init_cpu();
+	syscall_init_cpu();
+	time_init_realtime();
+	print_memory_summary();
 	if (!kthread_create(kernel_init, NULL, "kernel_init"))
 		panic("cannot create the first kernel thread");
 	cpu_idle_loop();

@@ -165,6 +165,14 @@ void task_prepare_switch(struct task *t, void *below, void (*entry)(void), u64 r
 	t->context.rsp = (u64)sp;
 }
 
+void wake_up_new_task(struct task *t)
+{
+	spin_lock(&rq_lock);
+	t->state = TASK_RUNNABLE;
+	enqueue(t);
+	spin_unlock(&rq_lock);
+}
+
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 {
 	struct task *t = task_alloc(name);
@@ -174,10 +182,7 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 	t->pid = t->tgid = alloc_pid();
 	task_prepare_switch(t, t->kstack_top, kthread_start, (u64)fn, (u64)arg);
 	task_add_to_list(t, NULL);
-	spin_lock(&rq_lock);
-	t->state = TASK_RUNNABLE;
-	enqueue(t);
-	spin_unlock(&rq_lock);
+	wake_up_new_task(t);
 	return t;
 }
 

@@ -21,12 +21,15 @@ void send_signal(struct task *t, int sig, const struct siginfo_k *info)
 
 	if (sig < 1 || sig > NSIG)
 		return;
+	/* An ignored signal is thrown away at once, so it never interrupts a sleep. */
+	if (signal_would_be_ignored(t, sig))
+		return;
 	if (info)
 		si = *info;
 	si.signo = sig;
 	spin_lock(&t->lock);
 	/* Standard signals do not queue: a second one while pending is merged. */
-	if (!(t->pending & sigmask(sig)) && t->pending_info)
+	if (!(t->pending & sigmask(sig)))
 		t->pending_info[sig - 1] = si;
 	t->pending |= sigmask(sig);
 	spin_unlock(&t->lock);

@@ -62,8 +62,16 @@ struct task *task_alloc_idle(struct cpu *cpu, void *stack_top)
 	return t;
 }
 
+void sighand_put(struct sighand *s)
+{
+	if (s && __atomic_sub_fetch(&s->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(s);
+}
+
+/* Free a task that no CPU runs and nobody will look up again. */
 void task_free(struct task *t)
 {
+	sighand_put(t->sighand);
 	kstack_free(t->kstack_top);
 	kfree(t);
 }

@@ -41,7 +41,11 @@ trap_stub_%1:
 %endrep
 
 
+extern return_to_user
+FRAME_CS equ 8 * 18		; offset of cs in struct trap_frame
+
 trap_common:
+	clac				; the CPU does not clear AC: close any SMAP window
 	test qword [rsp + 24], 3	; cs of the interrupted code (above vector, error, rip)
 	jz .from_kernel
 	swapgs
@@ -64,6 +68,9 @@ trap_common:
 	cld
 	mov rdi, rsp
 	call trap_dispatch
+	; Back to user mode: the common exit delivers signals and reschedules.
+	test qword [rsp + FRAME_CS], 3
+	jnz return_to_user
 	pop r15
 	pop r14
 	pop r13
@@ -80,11 +87,7 @@ trap_common:
 	pop rbx
 	pop rax
 	add rsp, 16			; drop vector and error code
-	test qword [rsp + 8], 3		; returning to user mode?
-	jz .to_kernel
-	swapgs
-.to_kernel:
-	iretq
+	iretq				; to kernel code: GS stays the kernel's
 
 ; The table idt_init() reads: the address of each stub, by vector.
 section .rodata

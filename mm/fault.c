@@ -54,7 +54,7 @@ static int install_pte(struct mm *mm, u64 va, struct page *page, u64 flags, pte_
 	} else if (*pte != expected) {
 		put_page(page);		/* another fault got here first: fine */
 	} else {
-		if (expected & PTE_PRESENT)
+		if (expected & (PTE_PRESENT | PTE_PROTNONE))
 			put_page(pfn_to_page((expected & PTE_ADDR_MASK) >> PAGE_SHIFT));
 		*pte = page_to_phys(page) | flags;
 	}
@@ -90,6 +90,25 @@ static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 		return -ENOMEM;
 	memcpy(page_address(copy), page_address(src), PAGE_SIZE);
 	return install_pte(mm, va, copy, vma_pte_flags(v, true), old);
+}
+
+/* A write to a present page of a shared mapping: it is the page itself, just allow it. */
+static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+{
+	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+	get_page(page);
+	page_set_flag(page, PG_dirty);
+	return install_pte(mm, va, page, vma_pte_flags(v, true), old);
+}
+
+/* A page hidden by PROT_NONE whose VMA was opened up again: map it read-only. */
+static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+{
+	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+	get_page(page);
+	return install_pte(mm, va, page, vma_pte_flags(v, false), old);
 }
 
 /*
@@ -204,9 +223,13 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 	spin_unlock(&mm->page_table_lock);
 
 	addr = ALIGN_DOWN(addr, PAGE_SIZE);
-	if (old & PTE_PRESENT) {
+	if (old & PTE_PROTNONE) {
+		/* The VMA allows the access now, but mprotect left the page behind: restore it. */
+		ret = restore_protnone(mm, v, addr, old);
+	} else if (old & PTE_PRESENT) {
 		if ((err & PF_WRITE) && !(old & PTE_WRITE))
-			ret = do_wp_page(mm, v, addr, old);
+			ret = (v->flags & VM_SHARED) ? do_shared_write(mm, v, addr, old)
+						     : do_wp_page(mm, v, addr, old);
 		/* else: another fault already resolved it; retry */
 	} else if (v->file) {
 		ret = do_file_page(mm, v, addr, err & PF_WRITE);

@@ -174,11 +174,12 @@ static void visit_ptes(pte_t *table, int level, u64 base, u64 start, u64 end,
 
 		if (va >= end)
 			break;
-		if (!(table[i] & PTE_PRESENT))
+		if (level == LEVEL_PT) {
+			if (table[i] & (PTE_PRESENT | PTE_PROTNONE))
+				fn(&table[i], va, arg);
 			continue;
-		if (level == LEVEL_PT)
-			fn(&table[i], va, arg);
-		else if (!(table[i] & PTE_HUGE))
+		}
+		if ((table[i] & PTE_PRESENT) && !(table[i] & PTE_HUGE))
 			visit_ptes(table_of(table[i]), level - 1, va, start, end, fn, arg);
 	}
 }

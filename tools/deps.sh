@@ -25,6 +25,7 @@ need qemu-system-x86_64 qemu-system-x86
 need python3 python3
 need musl-gcc musl-tools
 need mkfs.ext2 e2fsprogs
+need cpio cpio
 if [ "${1:-}" = "--with-gdb" ]; then need gdb gdb; fi
 
 [ -z "$missing" ] && exit 0

@@ -34,6 +34,11 @@ void utest_fail(const char *file, int line, const char *fmt, ...)
 /* printf to stdout, unbuffered (safe around fork). */
 void utest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Checks failed so far in this process (a forked helper can exit with it). */
+int utest_failed(void);
+/* Re-arm the hang watchdog (after a test used alarm() or ITIMER_REAL itself). */
+void utest_watchdog(void);
+
 /* argv[0] of the test program, for tests that exec the program again. */
 extern const char *utest_argv0;
 /* Seconds before a test is killed as hung (default 20); a test may raise it. */

@@ -183,7 +183,7 @@ TEST(unlink_keeps_open_file_alive)
 	CHECK_EQ(st.st_size, 11);
 	/* A new file under the same name is a different file. */
 	put_file("u", "new");
-	CHECK(ino_of("u") != old || old == 0);
+	CHECK(ino_of("u") != old);
 	CHECK(strcmp(peek("u"), "new") == 0);
 	close(fd);
 	CHECK_OK(unlink("u"));
@@ -412,11 +412,17 @@ TEST(symlink_and_readlink_roundtrip)
 	CHECK_ERR(symlink("x", "long"), EEXIST);
 	CHECK_ERR(symlink("x", "sd"), EEXIST);
 	CHECK_ERR(symlink("", "empty"), ENOENT);
-	/* A target may be up to PATH_MAX - 1 bytes. */
-	memset(target, 'a', 4095);
-	target[4095] = 0;
+	/*
+	 * A long target round-trips.  (1000 bytes, not PATH_MAX - 1: ext2
+	 * with 1 KiB blocks caps a target at the block size.)
+	 */
+	memset(target, 'a', 1000);
+	target[1000] = 0;
 	CHECK_OK(symlink(target, "max"));
-	CHECK_EQ(readlink("max", target, sizeof(target)), 4095);
+	memset(target, 0, sizeof(target));
+	CHECK_EQ(readlink("max", target, sizeof(target)), 1000);
+	CHECK(target[0] == 'a' && target[999] == 'a' && target[1000] == 0);
+	/* A target of PATH_MAX bytes or more is refused before any file system sees it. */
 	memset(target, 'a', 4096);
 	target[4096] = 0;
 	CHECK_ERR(symlink(target, "over"), ENAMETOOLONG);
@@ -637,7 +643,8 @@ TEST(getdents64_lists_every_entry_once)
 	CHECK_EQ(list_dir(fd, seen, N, &dots), N + 4);
 	CHECK_EQ(dots, 2);
 	for (int i = 0; i < N; i++)
-		CHECK_EQ(seen[i], 1);
+		if (!CHECK_EQ(seen[i], 1))
+			break;
 	/* At the end it keeps returning 0. */
 	CHECK_EQ(syscall(SYS_getdents64, fd, name, sizeof(name)), 0);
 	/* lseek to 0 starts over. */
@@ -713,7 +720,7 @@ TEST(readdir_sees_changes_after_rewind)
 	CHECK_OK(rmdir("rd"));
 }
 
-TEST(getcwd_follows_chdir_and_fchdir)
+TEST(getcwd_follows_chdir_fchdir_and_removal)
 {
 	char start[4096], buf[4096];
 	long n;
@@ -760,26 +767,21 @@ TEST(getcwd_follows_chdir_and_fchdir)
 
 	unlink("cw/f");
 	CHECK_OK(rmdir("cw"));
-}
 
-TEST(removed_cwd_is_unreachable_but_usable)
-{
-	char buf[4096];
-	int fd;
-
+	/* A working directory that is removed while we are in it. */
 	REQUIRE(mkdir("gone", 0755) == 0);
 	REQUIRE(chdir("gone") == 0);
 	CHECK_OK(rmdir("../gone"));
-	/* Linux's getcwd says ENOENT for a removed working directory. */
+	/* Linux's getcwd says ENOENT for an unlinked working directory. */
 	CHECK_ERR(syscall(SYS_getcwd, buf, sizeof(buf)), ENOENT);
 	/* "." still opens, but nothing can be created in a dead directory. */
-	fd = CHECK_OK(open(".", O_RDONLY | O_DIRECTORY));
-	if (fd >= 0)
-		close(fd);
+	dfd = CHECK_OK(open(".", O_RDONLY | O_DIRECTORY));
+	if (dfd >= 0)
+		close(dfd);
 	CHECK_ERR(open("new", O_CREAT | O_RDWR, 0644), ENOENT);
 	CHECK_ERR(mkdir("newdir", 0755), ENOENT);
 	/* ".." still leads back to the parent. */
 	CHECK_OK(chdir(".."));
-	CHECK(syscall(SYS_getcwd, buf, sizeof(buf)) > 0);
+	CHECK(getcwd(buf, sizeof(buf)) != NULL && strcmp(buf, start) == 0);
 	CHECK_ERR(access("gone", F_OK), ENOENT);
 }

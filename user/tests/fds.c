@@ -440,6 +440,9 @@ TEST(cloexec_descriptors_close_on_exec)
 	CHECK_EQ(WEXITSTATUS(status), 0);
 	/* The parent's descriptors are untouched by the child's exec. */
 	CHECK_EQ(fcntl(c1, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(fcntl(keep, F_GETFD), 0);
+	/* O_CLOEXEC is a descriptor flag, not a file status flag. */
+	CHECK_EQ(fcntl(c1, F_GETFL) & O_CLOEXEC, 0);
 	close(c1);
 	close(c2);
 	close(keep);

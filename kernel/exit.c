@@ -1,0 +1,209 @@
+/*
+ * Ending a process, and its parent collecting the exit status (wait4).
+ *
+ * An exiting task gives back its memory, files and timers at once but
+ * stays as a zombie - just its struct task, holding the wait status -
+ * until its parent reaps it with wait4.  Its children go to init (pid 1).
+ * If the parent ignores SIGCHLD, nobody will wait: the task is freed as
+ * soon as it is off its CPU (autoreap), as POSIX asks.
+ */
+#include <errno.h>
+#include <fs.h>
+#include <kmalloc.h>
+#include <mutex.h>
+#include <panic.h>
+#include <printk.h>
+#include <sched.h>
+#include <string.h>
+#include <syscall.h>
+#include <timer.h>
+#include <usercopy.h>
+#include <vm.h>
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WNOTHREAD 0x20000000
+#define WALL 0x40000000
+#define WCLONE 0x80000000
+
+void itimer_cancel(struct task *t);
+__noreturn void init_exited(int status_word);
+
+/* Give the children of t to init, which reaps orphans; tasklist_lock held. */
+static void reparent_children(struct task *t)
+{
+	struct task *init = find_task(1), *c;
+
+	while (!list_empty(&t->children)) {
+		c = list_first_entry(&t->children, struct task, sibling);
+		list_del(&c->sibling);
+		c->parent = init;
+		if (init)
+			list_add_tail(&c->sibling, &init->children);
+	}
+	if (init)
+		wake_up(&init->child_exit);	/* some may be zombies already */
+}
+
+/* The parent's SIGCHLD: how the child ended, in siginfo form. */
+static void notify_parent(struct task *t, int status_word)
+{
+	struct siginfo_k si = { .signo = SIGCHLD, .pid = t->tgid };
+
+	if (status_word & 0x7f) {
+		si.code = CLD_KILLED;
+		si.status = status_word & 0x7f;
+	} else {
+		si.code = CLD_EXITED;
+		si.status = (status_word >> 8) & 0xff;
+	}
+	if (t->parent && t->exit_signal)
+		send_signal(t->parent, t->exit_signal, &si);
+}
+
+/* Does the parent want no zombies (SIGCHLD ignored, or SA_NOCLDWAIT)? */
+static bool parent_autoreaps(struct task *parent)
+{
+	struct sigaction_k *ka;
+
+	if (!parent || !parent->sighand)
+		return false;
+	ka = &parent->sighand->action[SIGCHLD - 1];
+	return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
+}
+
+static void release_resources(struct task *t)
+{
+	struct mm *mm = t->mm;
+
+	itimer_cancel(t);
+	if (t->clear_child_tid)
+		put_user_u32(0, t->clear_child_tid);	/* futex wake comes with threads */
+	if (t->vfork_done) {
+		complete(t->vfork_done);
+		t->vfork_done = NULL;
+	}
+	if (t->files) {
+		files_put(t->files);
+		t->files = NULL;
+	}
+	if (t->fs) {
+		fs_put(t->fs);
+		t->fs = NULL;
+	}
+	if (mm) {
+		/* Never free the page tables this CPU is using. */
+		switch_to_kernel_page_tables();
+		t->mm = NULL;
+		mm_put(mm);
+	}
+}
+
+__noreturn void do_exit_group(int status_word)
+{
+	struct task *t = current;
+	bool autoreap;
+
+	if (t->pid == 1)
+		init_exited(status_word);
+	release_resources(t);
+
+	spin_lock(&tasklist_lock);
+	reparent_children(t);
+	t->exit_code = status_word;
+	autoreap = parent_autoreaps(t->parent);
+	if (!autoreap)
+		notify_parent(t, status_word);
+	if (autoreap) {
+		list_del(&t->all_link);
+		list_del(&t->sibling);
+		t->parent = NULL;
+	}
+	spin_unlock(&tasklist_lock);
+
+	spin_lock(&rq_lock);
+	t->state = autoreap ? TASK_DEAD : TASK_ZOMBIE;
+	schedule_locked();
+	panic("a dead task was scheduled");
+}
+
+long sys_exit(int code)
+{
+	do_exit_group((code & 0xff) << 8);	/* single-threaded: exit ends the process */
+}
+
+long sys_exit_group(int code)
+{
+	do_exit_group((code & 0xff) << 8);
+}
+
+struct rusage_k {
+	long utime_sec, utime_usec, stime_sec, stime_usec;
+	long rest[14];
+};
+
+static bool wait_matches(struct task *c, int pid)
+{
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	if (pid == 0)
+		return c->pgid == current->pgid;
+	return c->pgid == -pid;
+}
+
+long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
+{
+	struct task *t = current;
+	int err;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+		return -EINVAL;
+	spin_lock(&tasklist_lock);
+	for (;;) {
+		struct task *c, *zombie = NULL;
+		bool any = false;
+
+		list_for_each_entry(c, &t->children, sibling) {
+			if (!wait_matches(c, pid))
+				continue;
+			any = true;
+			/* A zombie still finishing its last switch is not ours yet. */
+			if (c->state == TASK_ZOMBIE && READ_ONCE(c->on_cpu) == -1) {
+				zombie = c;
+				break;
+			}
+		}
+		if (zombie) {
+			int code = zombie->exit_code, cpid = zombie->pid;
+
+			list_del(&zombie->all_link);
+			list_del(&zombie->sibling);
+			spin_unlock(&tasklist_lock);
+			task_free(zombie);	/* unlinked, and off its CPU for good */
+			if (status && put_user_u32(code, status))
+				return -EFAULT;
+			if (ru) {
+				struct rusage_k r = { 0 };
+				if (copy_to_user(ru, &r, sizeof(r)))
+					return -EFAULT;
+			}
+			return cpid;
+		}
+		if (!any) {
+			spin_unlock(&tasklist_lock);
+			return -ECHILD;
+		}
+		if (options & WNOHANG) {
+			spin_unlock(&tasklist_lock);
+			return 0;
+		}
+		err = wait_sleep(&t->child_exit, &tasklist_lock, true);
+		if (err) {
+			spin_unlock(&tasklist_lock);
+			return -ERESTARTSYS;
+		}
+	}
+}

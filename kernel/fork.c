@@ -1,0 +1,161 @@
+/*
+ * fork, vfork and clone: a new process as a copy of the caller.
+ *
+ * The child gets a copy-on-write copy of the address space (or shares it,
+ * with CLONE_VM), copies of the descriptor table and filesystem context,
+ * the signal handlers and mask, and a copy of the caller's user registers
+ * with rax = 0, so that it "returns" from the same system call with 0
+ * while the parent gets the child's pid.  Threads (CLONE_THREAD and the
+ * sharing flags) come with issue [smp].
+ */
+#include <err.h>
+#include <errno.h>
+#include <fpu.h>
+#include <fs.h>
+#include <kmalloc.h>
+#include <mutex.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <syscall.h>
+#include <traps.h>
+#include <usercopy.h>
+#include <vm.h>
+
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | \
+			 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+
+void ret_from_fork(void);
+
+struct sighand *sighand_copy(const struct sighand *old)
+{
+	struct sighand *s = kmalloc(sizeof(*s), GFP_KERNEL);
+
+	if (s) {
+		*s = *old;
+		s->refcount = 1;
+	}
+	return s;
+}
+
+/* Release what copy_process took; the task itself is not yet visible. */
+static void undo_copy(struct task *p)
+{
+	if (p->mm)
+		mm_put(p->mm);
+	if (p->files)
+		files_put(p->files);
+	if (p->fs)
+		fs_put(p->fs);
+	task_free(p);
+}
+
+static struct task *copy_process(u64 flags, u64 stack, u64 tls)
+{
+	struct task *parent = current, *p = task_alloc(parent->comm);
+	struct trap_frame *frame;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (flags & CLONE_VM) {
+		p->mm = parent->mm;
+		__atomic_add_fetch(&p->mm->users, 1, __ATOMIC_RELAXED);
+	} else {
+		p->mm = mm_fork(parent->mm);
+	}
+	p->files = files_dup(parent->files);
+	p->fs = fs_dup(parent->fs);
+	p->sighand = sighand_copy(parent->sighand);
+	if (!p->mm || !p->files || !p->fs || !p->sighand) {
+		undo_copy(p);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	p->pid = p->tgid = alloc_pid();
+	p->blocked = parent->blocked;	/* the mask is inherited; pending signals are not */
+	p->altstack = parent->altstack;
+	p->pgid = parent->pgid;
+	p->sid = parent->sid;
+	p->fs_base = (flags & CLONE_SETTLS) ? tls : parent->fs_base;
+	p->exit_signal = flags & CSIGNAL;
+	p->start_ns = clock_ns();
+	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	fpu_save(p->fpu);	/* the parent's live registers */
+
+	/* The child resumes in user mode from a copy of our frame, with rax = 0. */
+	frame = task_user_frame(p);
+	*frame = *task_user_frame(parent);
+	frame->rax = 0;
+	if (stack)
+		frame->rsp = stack;
+	task_prepare_switch(p, frame, ret_from_fork, 0, 0);
+	return p;
+}
+
+static long do_fork(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 tls)
+{
+	struct completion vfork_done;
+	struct task *p;
+	int pid;
+
+	if (flags & ~CLONE_SUPPORTED)
+		return -EINVAL;	/* threads and sharing flags come with [smp] */
+	if ((flags & CLONE_SETTLS) && tls >= USER_SPACE_END)
+		return -EPERM;
+	p = copy_process(flags, stack, tls);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	pid = p->pid;
+	if (flags & CLONE_PARENT_SETTID)
+		put_user_u32(pid, parent_tid);
+	if (flags & CLONE_CHILD_CLEARTID)
+		p->clear_child_tid = child_tid;
+	if (flags & CLONE_VFORK) {
+		completion_init(&vfork_done);
+		p->vfork_done = &vfork_done;
+	}
+	if (flags & CLONE_CHILD_SETTID)
+		p->set_child_tid = child_tid;	/* written by the child, in its own memory */
+	task_add_to_list(p, current);
+	wake_up_new_task(p);
+	/* vfork: the child borrows our memory; we wait until it execs or exits. */
+	if (flags & CLONE_VFORK)
+		wait_for_completion(&vfork_done);
+	return pid;
+}
+
+/* The first C code a new child runs (from ret_from_fork), before user mode. */
+void fork_child_start(struct task *prev)
+{
+	finish_task_switch(prev);
+	if (current->set_child_tid)
+		put_user_u32(current->pid, current->set_child_tid);
+}
+
+long sys_fork(void)
+{
+	return do_fork(SIGCHLD, 0, NULL, NULL, 0);
+}
+
+long sys_vfork(void)
+{
+	return do_fork(CLONE_VM | CLONE_VFORK | SIGCHLD, 0, NULL, NULL, 0);
+}
+
+long sys_clone(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 tls)
+{
+	return do_fork(flags, stack, parent_tid, child_tid, tls);
+}

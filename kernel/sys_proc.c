@@ -1,0 +1,276 @@
+/*
+ * Process identity and attributes: ids, process groups and sessions,
+ * resource limits, TLS base, uname, reboot.
+ *
+ * Pagoda has a single user, root: every uid and gid is 0.
+ */
+#include <debug_exit.h>
+#include <errno.h>
+#include <printk.h>
+#include <sched.h>
+#include <string.h>
+#include <syscall.h>
+#include <usercopy.h>
+#include <vm.h>
+#include <x86.h>
+
+long sys_getpid(void)
+{
+	return current->tgid;
+}
+
+long sys_gettid(void)
+{
+	return current->pid;
+}
+
+long sys_getppid(void)
+{
+	long ppid;
+
+	spin_lock(&tasklist_lock);
+	ppid = current->parent ? current->parent->tgid : 0;
+	spin_unlock(&tasklist_lock);
+	return ppid;
+}
+
+long sys_getuid(void)
+{
+	return 0;	/* also geteuid, getgid, getegid: everyone is root */
+}
+
+long sys_getpgid(int pid)
+{
+	struct task *t;
+	long ret = -ESRCH;
+
+	spin_lock(&tasklist_lock);
+	t = pid ? find_task(pid) : current;
+	if (t)
+		ret = t->pgid;
+	spin_unlock(&tasklist_lock);
+	return ret;
+}
+
+long sys_getpgrp(void)
+{
+	return sys_getpgid(0);
+}
+
+long sys_getsid(int pid)
+{
+	struct task *t;
+	long ret = -ESRCH;
+
+	spin_lock(&tasklist_lock);
+	t = pid ? find_task(pid) : current;
+	if (t)
+		ret = t->sid;
+	spin_unlock(&tasklist_lock);
+	return ret;
+}
+
+/* Is there a process group pgid in session sid?  tasklist_lock held. */
+static bool pgrp_in_session(int pgid, int sid)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &all_tasks, all_link)
+		if (t->pgid == pgid && t->sid == sid && t->state != TASK_ZOMBIE)
+			return true;
+	return false;
+}
+
+long sys_setpgid(int pid, int pgid)
+{
+	struct task *t, *me = current;
+	long err = 0;
+
+	if (pgid < 0)
+		return -EINVAL;
+	spin_lock(&tasklist_lock);
+	t = pid ? find_task(pid) : me;
+	if (!t || (t != me && t->parent != me))
+		err = -ESRCH;		/* only ourselves or our own children */
+	else if (!pgid)
+		pgid = t->tgid;
+	if (!err && t->sid != me->sid)
+		err = -EPERM;		/* a child in another session */
+	else if (!err && t->sid == t->tgid)
+		err = -EPERM;		/* a session leader stays in its group */
+	else if (!err && pgid != t->tgid && !pgrp_in_session(pgid, me->sid))
+		err = -EPERM;		/* no such group in our session */
+	if (!err)
+		t->pgid = pgid;
+	spin_unlock(&tasklist_lock);
+	return err;
+}
+
+long sys_setsid(void)
+{
+	struct task *t = current, *o;
+	long ret;
+
+	spin_lock(&tasklist_lock);
+	ret = t->tgid;
+	/* A process-group leader cannot start a session: its group would split. */
+	list_for_each_entry(o, &all_tasks, all_link)
+		if (o->pgid == t->tgid)
+			ret = -EPERM;
+	if (ret > 0) {
+		t->sid = t->tgid;
+		t->pgid = t->tgid;
+	}
+	spin_unlock(&tasklist_lock);
+	return ret;
+}
+
+long sys_set_tid_address(int *tidptr)
+{
+	current->clear_child_tid = tidptr;
+	return current->pid;
+}
+
+#define ROBUST_LIST_HEAD_SIZE 24
+
+long sys_set_robust_list(void *head, size_t len)
+{
+	(void)head;
+	/* Recorded by Linux for futexes of dying threads; threads come with [smp]. */
+	return len == ROBUST_LIST_HEAD_SIZE ? 0 : -EINVAL;
+}
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+long sys_arch_prctl(int code, u64 addr)
+{
+	struct task *t = current;
+
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_SPACE_END)
+			return -EPERM;
+		t->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return put_user_u64(t->fs_base, (void *)addr);
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EINVAL;	/* user GS is not supported: nothing uses it */
+	default:
+		return -EINVAL;
+	}
+}
+
+static int check_resource(int resource)
+{
+	return resource >= 0 && resource < RLIM_NLIMITS ? 0 : -EINVAL;
+}
+
+long sys_prlimit64(int pid, int resource, const void *new_limit, void *old_limit)
+{
+	struct task *t = current;
+	struct rlimit_k new;
+
+	if (check_resource(resource))
+		return -EINVAL;
+	if (pid && pid != t->tgid)
+		return -ESRCH;	/* other processes' limits: not supported */
+	if (new_limit) {
+		if (copy_from_user(&new, new_limit, sizeof(new)))
+			return -EFAULT;
+		if (new.cur > new.max)
+			return -EINVAL;
+	}
+	if (old_limit && copy_to_user(old_limit, &t->rlim[resource], sizeof(struct rlimit_k)))
+		return -EFAULT;
+	if (new_limit)
+		t->rlim[resource] = new;
+	return 0;
+}
+
+long sys_getrlimit(int resource, void *rlim)
+{
+	return sys_prlimit64(0, resource, NULL, rlim);
+}
+
+long sys_setrlimit(int resource, const void *rlim)
+{
+	return sys_prlimit64(0, resource, rlim, NULL);
+}
+
+/* The limits of the first process; children inherit them. */
+void rlimits_init(struct rlimit_k *rlim)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		rlim[i] = (struct rlimit_k){ RLIM_INFINITY, RLIM_INFINITY };
+	rlim[RLIMIT_STACK] = (struct rlimit_k){ USER_STACK_MAX, RLIM_INFINITY };
+	rlim[RLIMIT_NOFILE] = (struct rlimit_k){ 1024, 4096 };
+	rlim[RLIMIT_CORE] = (struct rlimit_k){ 0, RLIM_INFINITY };
+}
+
+struct rusage_k {
+	long utime_sec, utime_usec, stime_sec, stime_usec;
+	long rest[14];
+};
+
+long sys_getrusage(int who, struct rusage_k *ru)
+{
+	struct rusage_k r = { 0 };
+
+	if (who != 0 && who != -1 && who != 1)	/* SELF, CHILDREN, THREAD */
+		return -EINVAL;
+	return copy_to_user(ru, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(void *buf)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strlcpy(u.sysname, "Pagoda", sizeof(u.sysname));
+	strlcpy(u.nodename, "pagoda", sizeof(u.nodename));
+	/* Programs compare the release against Linux's: claim a recent one. */
+	strlcpy(u.release, "6.1.0-pagoda", sizeof(u.release));
+	strlcpy(u.version, "#1 " __DATE__, sizeof(u.version));
+	strlcpy(u.machine, "x86_64", sizeof(u.machine));
+	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
+	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+long sys_sched_yield(void)
+{
+	yield();
+	return 0;
+}
+
+#define REBOOT_MAGIC1 0xfee1dead
+#define REBOOT_MAGIC2 672274793
+#define REBOOT_CMD_RESTART 0x01234567
+#define REBOOT_CMD_HALT 0xcdef0123
+#define REBOOT_CMD_POWER_OFF 0x4321fedc
+
+__noreturn void power_off(enum qemu_exit_code code);
+
+long sys_reboot(int magic1, int magic2, unsigned int cmd, void *arg)
+{
+	(void)arg;
+	if ((unsigned int)magic1 != REBOOT_MAGIC1 || magic2 != REBOOT_MAGIC2)
+		return -EINVAL;
+	switch (cmd) {
+	case REBOOT_CMD_POWER_OFF:
+	case REBOOT_CMD_HALT:
+	case REBOOT_CMD_RESTART:
+		power_off(QEMU_EXIT_PASS);
+	default:
+		return -EINVAL;
+	}
+}

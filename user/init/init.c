@@ -1,0 +1,215 @@
+/*
+ * /init: the first user program.
+ *
+ * With "user=GLOB" on the kernel command line (passed here as an
+ * argument) it runs the test programs in /bin/tests whose names match,
+ * one after the other, each in a fresh scratch directory under /tmp, and
+ * relays their TAP output to the console:
+ *
+ *     # suite user on pagoda
+ *     # start files/open_creates_file ...  (from the programs)
+ *     ok 1 - files/open_creates_file
+ *     # user done: P passed, F failed
+ *
+ * then powers off.  "user_skip=prog/test,..." skips tests that hung or
+ * crashed in an earlier boot (the harness adds it).  Without "user=",
+ * it says so and waits: the interactive shell comes with issue [shell].
+ *
+ * init also reaps orphans: every process whose parent died is its child.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TEST_DIR "/bin/tests"
+#define PROGRAM_TIMEOUT 300	/* seconds for one whole program */
+#define MAX_PROGRAMS 128
+
+static int passed, failed;
+
+static void say(const char *s)
+{
+	write(1, s, strlen(s));
+}
+
+/* Remove a directory tree (the scratch directory of a test program). */
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char child[4096];
+
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(child);
+		else
+			unlink(child);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+/* Count a relayed TAP line. */
+static void count_line(const char *line)
+{
+	if (!strncmp(line, "ok ", 3))
+		passed++;
+	else if (!strncmp(line, "not ok ", 7))
+		failed++;
+}
+
+/* Copy the child's output to the console line by line, counting results. */
+static void relay(int fd)
+{
+	static char buf[8192];
+	size_t have = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0 || (n < 0 && errno == EINTR)) {
+		char *start = buf, *nl;
+
+		if (n < 0)
+			continue;
+		have += n;
+		buf[have] = '\0';
+		while ((nl = strchr(start, '\n'))) {
+			*nl = '\0';
+			count_line(start);
+			write(1, start, nl - start);
+			write(1, "\n", 1);
+			start = nl + 1;
+		}
+		have -= start - buf;
+		memmove(buf, start, have);
+		if (have == sizeof(buf) - 1) {	/* a huge line: pass it on as it is */
+			write(1, buf, have);
+			have = 0;
+		}
+	}
+	if (have)
+		write(1, buf, have);
+}
+
+static void run_program(const char *name, const char *skip)
+{
+	char path[512], scratch[512], env_skip[1024];
+	int fds[2], status;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DIR, name);
+	snprintf(scratch, sizeof(scratch), "/tmp/run.%s", name);
+	snprintf(env_skip, sizeof(env_skip), "UTEST_SKIP=%s", skip ? skip : "");
+	if (mkdir(scratch, 0755) < 0 && errno != EEXIST) {
+		printf("not ok - %s # cannot make %s: %s\n", name, scratch, strerror(errno));
+		fflush(stdout);
+		failed++;
+		return;
+	}
+	if (pipe(fds) < 0) {
+		perror("init: pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { path, NULL };
+		char *envp[] = { "HOME=/", "PATH=/bin", env_skip, NULL };
+
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		if (chdir(scratch) < 0)
+			_exit(126);
+		alarm(PROGRAM_TIMEOUT);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	relay(fds[0]);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)) {
+		printf("not ok - %s # the program itself %s %d\n", name,
+		       WIFEXITED(status) ? "exited with" : "was killed by signal",
+		       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		fflush(stdout);
+		failed++;
+	}
+	remove_tree(scratch);
+	/* Orphans the program left behind are ours now: reap them. */
+	while (waitpid(-1, &status, WNOHANG) > 0)
+		;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void run_tests(const char *pattern, const char *skip)
+{
+	char *names[MAX_PROGRAMS];
+	int n = 0;
+	DIR *d = opendir(TEST_DIR);
+	struct dirent *e;
+
+	say("# suite user on pagoda\n");
+	if (!d) {
+		printf("not ok - user/init # no %s: %s\n", TEST_DIR, strerror(errno));
+		fflush(stdout);
+		failed++;
+		return;
+	}
+	while ((e = readdir(d)) && n < MAX_PROGRAMS)
+		if (e->d_name[0] != '.' && fnmatch(pattern, e->d_name, 0) == 0)
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (int i = 0; i < n; i++)
+		run_program(names[i], skip);
+}
+
+int main(int argc, char **argv)
+{
+	const char *pattern = NULL, *skip = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "user=", 5))
+			pattern = argv[i] + 5;
+		else if (!strncmp(argv[i], "user_skip=", 10))
+			skip = argv[i] + 10;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	mkdir("/tmp", 01777);
+	if (!pattern) {
+		say("Pagoda /init: no shell yet (it comes with issue [shell]).\n"
+		    "Boot with user=* on the command line to run the user tests.\n");
+		for (;;)
+			if (wait(NULL) < 0 && errno == ECHILD)
+				pause();
+	}
+	run_tests(pattern, skip);
+	printf("# user done: %d passed, %d failed\n", passed, failed);
+	sync();
+	reboot(RB_POWER_OFF);
+	return 1;
+}

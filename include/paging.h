@@ -60,6 +60,7 @@ void *ioremap(phys_addr_t pa, u64 size);
 /* Firmware tables (ACPI): direct-mapped if possible, else ioremapped. */
 const void *map_phys(phys_addr_t pa, u64 len);
 
-void paging_init(phys_addr_t direct_map_end);
+/* has_ram tells which 2 MiB chunks hold RAM (or firmware tables): only those are mapped. */
+void paging_init(phys_addr_t direct_map_end, bool (*has_ram)(phys_addr_t start, phys_addr_t end));
 
 #endif

@@ -11,6 +11,7 @@
 #include <debug_exit.h>
 #include <ktest.h>
 #include <page.h>
+#include <panic.h>
 #include <printk.h>
 #include <string.h>
 
@@ -62,7 +63,9 @@ static int sort_tests(const struct ktest **out, int max)
 {
 	int n = 0;
 
-	for (const struct ktest *t = __start_ktests; t < __stop_ktests && n < max; t++) {
+	if (__stop_ktests - __start_ktests > max)
+		panic("ktest: %ld self-tests, the runner has room for %d", __stop_ktests - __start_ktests, max);
+	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {
 		int i = n++;
 
 		for (; i > 0 && (u64)out[i - 1]->fn > (u64)t->fn; i--)

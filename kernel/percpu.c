@@ -7,6 +7,12 @@
 
 struct cpu cpus[MAX_CPUS];
 
+/* kernel/syscall_entry.asm reads these fields at fixed offsets. */
+_Static_assert(__builtin_offsetof(struct cpu, self) == 0, "percpu: self at %gs:0");
+_Static_assert(__builtin_offsetof(struct cpu, kernel_rsp) == 8, "percpu: kernel_rsp at %gs:8");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == 16, "percpu: user_rsp at %gs:16");
+_Static_assert(__builtin_offsetof(struct cpu, cur_task) == 24, "percpu: cur_task at %gs:24");
+
 /* Point GS at the boot CPU's data.  Must run before anything takes a lock. */
 void percpu_init_boot_cpu(void)
 {

@@ -10,6 +10,21 @@
 #include <paging.h>
 #include <printk.h>
 
+static const struct boot_info *boot;
+
+/* Does [start, end) overlap RAM or ACPI tables in the boot memory map? */
+static bool has_ram(phys_addr_t start, phys_addr_t end)
+{
+	for (int i = 0; i < boot->mem_count; i++) {
+		const struct mem_range *r = &boot->mem[i];
+
+		if ((r->type == MEM_USABLE || r->type == MEM_ACPI_RECLAIMABLE || r->type == MEM_ACPI_NVS) &&
+		    r->start < end && r->end > start)
+			return true;
+	}
+	return false;
+}
+
 void mm_init(const struct boot_info *bi)
 {
 	phys_addr_t direct_end = 0;
@@ -29,7 +44,8 @@ void mm_init(const struct boot_info *bi)
 	for (int i = 0; i < bi->module_count; i++)
 		bootmem_reserve(bi->modules[i].start, bi->modules[i].end);
 
-	paging_init(ALIGN_UP(direct_end, HUGE_PAGE_SIZE));
+	boot = bi;
+	paging_init(ALIGN_UP(direct_end, HUGE_PAGE_SIZE), has_ram);
 	page_alloc_init();
 	kmalloc_init();
 }

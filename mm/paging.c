@@ -19,7 +19,11 @@
 
 pte_t *kernel_pml4;
 
-/* Serialises changes to the kernel half of the page tables. */
+/*
+ * Serialises changes to the ioremap area's page tables.  (The kernel-stack
+ * area has its own lock in kstack.c; the other kernel mappings are made
+ * once at boot and never change.)
+ */
 static struct spinlock kernel_pgtable_lock = SPINLOCK_INIT("kernel_pgtable");
 
 #define LEVEL_PT 1
@@ -245,7 +249,12 @@ void *ioremap(phys_addr_t pa, u64 size)
  */
 const void *map_phys(phys_addr_t pa, u64 len)
 {
-	if (pa + len <= direct_map_limit)
+	phys_addr_t unused;
+	u64 flags;
+
+	if (pa + len <= direct_map_limit &&
+	    translate(kernel_pml4, (u64)phys_to_virt(pa), &unused, &flags) &&
+	    translate(kernel_pml4, (u64)phys_to_virt(pa + len - 1), &unused, &flags))
 		return phys_to_virt(pa);
 	return ioremap(pa, len);
 }
@@ -283,7 +292,7 @@ static void map_or_die(int err, u64 va)
 
 /*
  * Build the kernel's page tables and switch to them:
- *  - the direct map of physical memory [0, direct_map_end), with 2 MiB pages
+ *  - the direct map of the RAM in [0, direct_map_end), with 2 MiB pages
  *    except around the kernel image, whose alias gets 4 KiB pages carrying
  *    the image's own write protection (the text must not be writable
  *    through any address);
@@ -292,7 +301,7 @@ static void map_or_die(int err, u64 va)
  * The boot page tables' identity map of low memory is gone afterwards, so
  * a stray NULL pointer in the kernel faults.
  */
-void paging_init(phys_addr_t direct_map_end)
+void paging_init(phys_addr_t direct_map_end, bool (*has_ram)(phys_addr_t start, phys_addr_t end))
 {
 	phys_addr_t img_start = (phys_addr_t)_kernel_phys_start;
 	phys_addr_t img_end = (phys_addr_t)_kernel_phys_end;
@@ -307,6 +316,9 @@ void paging_init(phys_addr_t direct_map_end)
 		walk(kernel_pml4, shared_slots[i], LEVEL_PDPT, true);
 
 	for (phys_addr_t pa = 0; pa < direct_map_end; pa += HUGE_PAGE_SIZE) {
+		/* Holes (device registers below 4 GiB) get no cacheable alias. */
+		if (!has_ram(pa, pa + HUGE_PAGE_SIZE))
+			continue;
 		if (pa + HUGE_PAGE_SIZE <= img_start || pa >= img_end) {
 			map_or_die(map_huge_page(kernel_pml4, DIRECT_MAP_BASE + pa, pa, PAGE_KERNEL_RW), pa);
 			continue;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <exec.h>
 #include <fs.h>
+#include <kmalloc.h>
 #include <page.h>
 #include <printk.h>
 #include <random.h>
@@ -194,6 +195,9 @@ static int mm_write(struct mm *mm, u64 uaddr, const void *src, size_t len)
 #define AT_EXECFN 31
 #define AT_MINSIGSTKSZ 51
 
+static int write_stack(struct mm *mm, const struct exec_args *args, const struct elf_info *info,
+		       u64 *str_ptr, u64 *sp_out);
+
 /*
  * The initial stack, as Linux lays it out (top down): the file name, the
  * environment and argument strings, the platform string and 16 random
@@ -204,16 +208,31 @@ int elf_build_stack(struct mm *mm, const struct exec_args *args, const struct el
 		    u64 *sp_out)
 {
 	int nptrs = args->argc + args->envc;
-	u64 sp = USER_STACK_TOP, str_ptr[nptrs];
+	u64 *str_ptr;
+	int err = vma_insert(mm, USER_STACK_TOP - STACK_INITIAL_SIZE, USER_STACK_TOP,
+			     VM_READ | VM_WRITE | VM_GROWSDOWN, NULL, 0);
+
+	if (err)
+		return err;
+	/* Where each string lands: too many for the kernel stack. */
+	str_ptr = kmalloc((nptrs + 1) * sizeof(u64), GFP_KERNEL);
+	if (!str_ptr)
+		return -ENOMEM;
+	err = write_stack(mm, args, info, str_ptr, sp_out);
+	kfree(str_ptr);
+	return err;
+}
+
+static int write_stack(struct mm *mm, const struct exec_args *args, const struct elf_info *info,
+		       u64 *str_ptr, u64 *sp_out)
+{
+	int nptrs = args->argc + args->envc;
+	u64 sp = USER_STACK_TOP;
 	u64 execfn, platform, random_addr;
 	u8 random[16];
 	u32 a, b, c, d;
 	int err;
 
-	err = vma_insert(mm, USER_STACK_TOP - STACK_INITIAL_SIZE, USER_STACK_TOP,
-			 VM_READ | VM_WRITE | VM_GROWSDOWN, NULL, 0);
-	if (err)
-		return err;
 	mm->stack_top = USER_STACK_TOP;
 
 	sp -= strlen(args->filename) + 1;

@@ -180,7 +180,12 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 	if (!t)
 		return NULL;
 	t->pid = t->tgid = alloc_pid();
-	task_prepare_switch(t, t->kstack_top, kthread_start, (u64)fn, (u64)arg);
+	/*
+	 * Start below the slot of the user registers: a kernel thread may
+	 * become a user process (kernel_init execs /init), and exec writes the
+	 * user frame there while the thread's own frames are still in use.
+	 */
+	task_prepare_switch(t, task_user_frame(t), kthread_start, (u64)fn, (u64)arg);
 	task_add_to_list(t, NULL);
 	wake_up_new_task(t);
 	return t;

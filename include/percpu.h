@@ -34,7 +34,7 @@ struct cpu {
 	struct cpu *self;	/* %gs:0  this_cpu() */
 	u64 kernel_rsp;		/* %gs:8  top of the current task's kernel stack */
 	u64 user_rsp;		/* %gs:16 user rsp, saved by the syscall entry */
-	struct task *current;	/* %gs:24 the task running here */
+	struct task *cur_task;	/* %gs:24 the task running here (use `current`) */
 	int id;			/* 0 for the boot CPU */
 	u32 apic_id;
 	struct task *idle;	/* runs when nothing else can */

@@ -100,7 +100,7 @@ extern struct list_head all_tasks;	/* tasklist_lock */
 /* The task running on this CPU. */
 static inline struct task *current_task(void)
 {
-	return this_cpu()->current;
+	return this_cpu()->cur_task;
 }
 #define current (current_task())
 

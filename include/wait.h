@@ -29,7 +29,9 @@ struct wait_queue {
 
 struct waiter {
 	struct task *task;
-	struct list_head link;
+	struct list_head link;	/* wq->lock */
+	bool woken;		/* wq->lock: a wake_up picked this waiter */
+	bool timed_out;		/* set by the timeout timer */
 };
 
 #define WAIT_QUEUE_INIT(name) { .lock = SPINLOCK_INIT("wait_queue"), .waiters = LIST_HEAD_INIT((name).waiters) }

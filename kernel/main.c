@@ -19,6 +19,7 @@
 #include <page.h>
 #include <panic.h>
 #include <printk.h>
+#include <sched.h>
 #include <serial.h>
 #include <string.h>
 #include <time.h>
@@ -53,25 +54,33 @@ static void apply_log_level(void)
 		printk_set_level(strtoul(value, NULL, 10));
 }
 
-/* Continues kmain on a guarded kernel stack. */
-static __noreturn void kmain_on_kstack(void *arg)
+/*
+ * The first kernel thread: everything after bring-up runs here, so that
+ * the boot context can become the idle task (which must never sleep).
+ */
+static void kernel_init(void *arg)
 {
 	(void)arg;
+	print_memory_summary();
+	ktest_run_from_cmdline();	/* exits QEMU when tests were asked for */
+
+	pr_info("Pagoda is up. Nothing to run yet: user space arrives with processes.");
+	pr_info("Press Ctrl-A then X to leave QEMU.");
+}
+
+/* Continues kmain on a guarded kernel stack, which becomes the idle task's. */
+static __noreturn void kmain_on_kstack(void *stack_top)
+{
+	sched_init(stack_top);
 	acpi_init();
 	pic_disable();
 	lapic_init();
 	ioapic_init();
 	clock_init();
 	timer_start();
-	local_irq_enable();
-	print_memory_summary();
-
-	ktest_run_from_cmdline();	/* exits QEMU when tests were asked for */
-
-	pr_info("Pagoda is up. Nothing to run yet: user space arrives with processes.");
-	pr_info("Press Ctrl-A then X to leave QEMU.");
-	for (;;)
-		safe_halt();
+	if (!kthread_create(kernel_init, NULL, "kernel_init"))
+		panic("cannot create the first kernel thread");
+	cpu_idle_loop();
 }
 
 void kmain(u32 magic, phys_addr_t mbi)
@@ -92,5 +101,5 @@ void kmain(u32 magic, phys_addr_t mbi)
 	stack = kstack_alloc();
 	if (!stack)
 		panic("no memory for the first kernel stack");
-	call_on_stack(stack, kmain_on_kstack, NULL);
+	call_on_stack(stack, kmain_on_kstack, stack);
 }

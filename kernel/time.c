@@ -8,6 +8,8 @@
  * in 32.32 fixed point, and the timer is programmed for HZ ticks a second.
  */
 #include <apic.h>
+#include <sched.h>
+#include <timer.h>
 #include <pit.h>
 #include <printk.h>
 #include <time.h>
@@ -63,6 +65,8 @@ static void timer_interrupt(struct trap_frame *tf)
 {
 	(void)tf;
 	jiffies++;
+	timers_run();
+	sched_tick();
 }
 
 void timer_start(void)

@@ -498,7 +498,10 @@ TEST(long_names_give_enametoolong)
 	CHECK_ERR(stat(name, &st), ENAMETOOLONG);
 	CHECK_ERR(mkdir(name, 0755), ENAMETOOLONG);
 	CHECK_ERR(symlink("x", name), ENAMETOOLONG);
-	CHECK_ERR(rename(".", name), ENAMETOOLONG);
+	put_file("short", "");
+	CHECK_ERR(rename("short", name), ENAMETOOLONG);
+	CHECK_ERR(link("short", name), ENAMETOOLONG);
+	CHECK_OK(unlink("short"));
 
 	/*
 	 * PATH_MAX is 4096 including the NUL: a 4095-byte path is looked up

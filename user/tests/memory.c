@@ -336,9 +336,18 @@ TEST(invalid_mapping_arguments_are_einval)
 	      errno == EINVAL);
 	/* Neither MAP_PRIVATE nor MAP_SHARED. */
 	CHECK(mmap(NULL, PAGE, RW, MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == EINVAL);
-	/* Unknown protection bits are refused by mprotect. */
-	CHECK_ERR(mprotect(p, PAGE, 0x10), EINVAL);
-	CHECK_ERR(mprotect(p + 1, PAGE, PROT_READ), EINVAL);
+	/* The offset must be page aligned even for anonymous memory (raw: musl checks too). */
+	CHECK_ERR(syscall(SYS_mmap, 0, PAGE, RW, ANON, -1, 1), EINVAL);
+	/* Not anonymous, so fd -1 is a bad descriptor. */
+	CHECK(mmap(NULL, PAGE, RW, MAP_PRIVATE, -1, 0) == MAP_FAILED && errno == EBADF);
+	/*
+	 * Unknown protection bits: mprotect refuses them, but mmap (for
+	 * historical reasons) ignores them.
+	 */
+	CHECK_ERR(mprotect(p, PAGE, RW | 0x10), EINVAL);
+	CHECK(mmap(NULL, PAGE, RW | 0x10, ANON, -1, 0) != MAP_FAILED);
+	/* Raw: musl's mprotect() rounds the address down to a page. */
+	CHECK_ERR(syscall(SYS_mprotect, p + 1, PAGE, PROT_READ), EINVAL);
 	CHECK_ERR(munmap(p + 1, PAGE), EINVAL);
 	CHECK_ERR(munmap(p, 0), EINVAL);
 	/* A range reaching into the kernel half. */

@@ -1,0 +1,59 @@
+/*
+ * The scheduler: which task runs on a CPU, and handing the CPU over.
+ *
+ * One run queue for all CPUs, under rq_lock: simple, and on the few CPUs
+ * Pagoda targets the lock is never the bottleneck.  rq_lock also guards
+ * every task's state and on_cpu, so sleeping and waking cannot race (see
+ * kernel/sched.c).  Round robin: a task runs until it sleeps, yields, or
+ * its time slice (one timer tick) ends while it is in user mode — the
+ * kernel itself is not preempted; it gives the CPU up only where it sleeps.
+ */
+#ifndef PAGODA_SCHED_H
+#define PAGODA_SCHED_H
+
+#include <task.h>
+
+extern struct spinlock rq_lock;
+
+/* Turn the boot code (running on stack_top) into CPU 0's idle task. */
+void sched_init(void *stack_top);
+
+/*
+ * Give up the CPU.  The caller has set current->state (under rq_lock) to
+ * what it should be while away; RUNNABLE means "back on the queue".
+ * Called with rq_lock held and no other spinlock; returns with it released.
+ */
+void schedule_locked(void);
+/* Let others run; come back when it is our turn. */
+void yield(void);
+
+/* Make a sleeping task runnable; false if it was not asleep in `states`. */
+bool wake_up_task(struct task *t, bool only_interruptible);
+
+/* A new kernel thread running fn(arg), runnable at once; NULL if out of memory. */
+struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
+/* The body of the idle loop: run what is runnable, else halt. */
+__noreturn void cpu_idle_loop(void);
+
+/* Called by the timer interrupt on every tick. */
+void sched_tick(void);
+
+/* Sleep uninterruptibly for at least ns nanoseconds. */
+void sleep_ns(u64 ns);
+
+/* Task structures: allocated with a kernel stack, freed when reaped. */
+struct task *task_alloc(const char *name);
+void task_free(struct task *t);
+int alloc_pid(void);
+
+/* Bookkeeping after a switch, run by the task that was switched to. */
+void finish_task_switch(struct task *prev);
+/* Make t's first switch_to return into entry, with r12/r13 preset and rsp at below. */
+void task_prepare_switch(struct task *t, void *below, void (*entry)(void), u64 r12, u64 r13);
+
+struct task *task_alloc_idle(struct cpu *cpu, void *stack_top);
+void task_add_to_list(struct task *t, struct task *parent);
+void task_remove_from_list(struct task *t);
+void task_notify_parent_reapable(struct task *t);
+
+#endif

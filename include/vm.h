@@ -1,0 +1,74 @@
+/*
+ * Address spaces: a process's page tables and the list of its virtual
+ * memory areas (VMAs).  A VMA is a range of user addresses with the same
+ * permissions and backing (anonymous memory, or a file from an offset).
+ *
+ * Locks: mm->mmap_lock (a sleeping rwsem) protects the VMA list, brk and
+ * the layout; page faults take it shared, mmap/munmap/mprotect/brk
+ * exclusive.  mm->page_table_lock (a spinlock) serialises changes to the
+ * page tables themselves, since several faults may run at once under the
+ * shared mmap_lock.  Lock order: mmap_lock -> page lock -> page_table_lock.
+ */
+#ifndef PAGODA_VM_H
+#define PAGODA_VM_H
+
+#include <list.h>
+#include <mutex.h>
+#include <paging.h>
+#include <spinlock.h>
+#include <types.h>
+
+struct file;
+struct trap_frame;
+
+/* VMA flags (the low three match PROT_READ/WRITE/EXEC). */
+#define VM_READ (1u << 0)
+#define VM_WRITE (1u << 1)
+#define VM_EXEC (1u << 2)
+#define VM_SHARED (1u << 3)	/* writes reach the backing (file or shared memory) */
+#define VM_GROWSDOWN (1u << 4)	/* the stack: grows down on faults below it */
+
+struct vm_area {
+	u64 start, end;		/* [start, end), page aligned */
+	unsigned int flags;	/* VM_* */
+	struct file *file;	/* NULL for anonymous memory; holds a reference */
+	u64 pgoff;		/* file page number that `start` maps */
+	struct list_head link;	/* mm->vmas, sorted by start */
+};
+
+struct mm {
+	pte_t *pml4;
+	struct rwsem mmap_lock;
+	struct list_head vmas;		/* mmap_lock */
+	struct vm_area *vma_cache;	/* mmap_lock (any mode): last VMA found */
+	struct spinlock page_table_lock;
+	u64 brk_start, brk;		/* mmap_lock: the heap is [brk_start, brk) */
+	u64 stack_top;			/* mmap_lock: top of the main stack */
+	u64 mmap_base;			/* mmap_lock: mappings are placed below this */
+	int users;			/* atomic: tasks sharing it */
+};
+
+#define USER_STACK_TOP 0x00007ffffffff000ul	/* one page below the top of user space */
+#define USER_MMAP_BASE 0x00007f0000000000ul
+#define USER_STACK_MAX (8ul << 20)		/* RLIMIT_STACK default: 8 MiB */
+
+struct mm *mm_create(void);
+struct mm *mm_fork(struct mm *old);	/* copy-on-write copy */
+void mm_put(struct mm *mm);		/* drop a user; free at zero */
+
+/* The VMA containing addr, or NULL (mmap_lock held). */
+struct vm_area *find_vma(struct mm *mm, u64 addr);
+/* Map [start, end) with flags (fixed address, nothing there yet); mmap_lock held for write. */
+int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff);
+/* Remove every mapping in [start, end), splitting VMAs as needed; mmap_lock held for write. */
+int vma_unmap_range(struct mm *mm, u64 start, u64 end);
+/* A free range of len bytes below mm->mmap_base, or 0. */
+u64 vma_find_free(struct mm *mm, u64 len);
+
+/*
+ * Handle a page fault at addr for the current task.  Returns 0 when the
+ * access can be retried, or the signal to send (SIGSEGV, SIGBUS).
+ */
+int handle_user_fault(u64 addr, unsigned int error_code, u64 *si_code);
+
+#endif

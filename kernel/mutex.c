@@ -1,0 +1,149 @@
+/*
+ * Sleeping locks (see mutex.h), built on a spinlock and a wait queue.
+ * Each waits in a loop: a wake-up only says "look again".
+ */
+#include <errno.h>
+#include <mutex.h>
+#include <panic.h>
+#include <sched.h>
+
+void mutex_init(struct mutex *m, const char *name)
+{
+	spin_init(&m->lock, name);
+	m->owner = NULL;
+	wait_queue_init(&m->waiters);
+	m->name = name;
+}
+
+static int mutex_acquire(struct mutex *m, bool interruptible)
+{
+	int err = 0;
+
+	spin_lock(&m->lock);
+	if (m->owner == current)
+		panic("mutex %s: taken twice by %s", m->name, current->comm);
+	while (m->owner && !err)
+		err = wait_sleep(&m->waiters, &m->lock, interruptible);
+	if (!err)
+		m->owner = current;
+	spin_unlock(&m->lock);
+	return err ? -EINTR : 0;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	mutex_acquire(m, false);
+}
+
+int mutex_lock_interruptible(struct mutex *m)
+{
+	return mutex_acquire(m, true);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	bool got;
+
+	spin_lock(&m->lock);
+	got = m->owner == NULL;
+	if (got)
+		m->owner = current;
+	spin_unlock(&m->lock);
+	return got;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	spin_lock(&m->lock);
+	if (m->owner != current)
+		panic("mutex %s: unlocked by %s, which does not hold it", m->name, current->comm);
+	m->owner = NULL;
+	wake_up_one(&m->waiters);
+	spin_unlock(&m->lock);
+}
+
+bool mutex_is_locked_by_me(struct mutex *m)
+{
+	return READ_ONCE(m->owner) == current;
+}
+
+void rwsem_init(struct rwsem *s, const char *name)
+{
+	spin_init(&s->lock, name);
+	s->readers = 0;
+	s->writer = NULL;
+	s->writers_waiting = 0;
+	wait_queue_init(&s->waiters);
+	s->name = name;
+}
+
+void down_read(struct rwsem *s)
+{
+	spin_lock(&s->lock);
+	/* Queue behind waiting writers, or a stream of readers starves them. */
+	while (s->writer || s->writers_waiting)
+		wait_sleep(&s->waiters, &s->lock, false);
+	s->readers++;
+	spin_unlock(&s->lock);
+}
+
+void up_read(struct rwsem *s)
+{
+	spin_lock(&s->lock);
+	if (s->readers <= 0)
+		panic("rwsem %s: up_read without a reader", s->name);
+	if (--s->readers == 0)
+		wake_up(&s->waiters);
+	spin_unlock(&s->lock);
+}
+
+void down_write(struct rwsem *s)
+{
+	spin_lock(&s->lock);
+	if (s->writer == current)
+		panic("rwsem %s: taken twice for writing by %s", s->name, current->comm);
+	s->writers_waiting++;
+	while (s->writer || s->readers)
+		wait_sleep(&s->waiters, &s->lock, false);
+	s->writers_waiting--;
+	s->writer = current;
+	spin_unlock(&s->lock);
+}
+
+void up_write(struct rwsem *s)
+{
+	spin_lock(&s->lock);
+	if (s->writer != current)
+		panic("rwsem %s: up_write by %s, which does not hold it", s->name, current->comm);
+	s->writer = NULL;
+	wake_up(&s->waiters);
+	spin_unlock(&s->lock);
+}
+
+bool rwsem_is_write_locked_by_me(struct rwsem *s)
+{
+	return READ_ONCE(s->writer) == current;
+}
+
+void completion_init(struct completion *c)
+{
+	spin_init(&c->lock, "completion");
+	c->done = false;
+	wait_queue_init(&c->waiters);
+}
+
+void complete(struct completion *c)
+{
+	spin_lock(&c->lock);
+	c->done = true;
+	wake_up(&c->waiters);
+	spin_unlock(&c->lock);
+}
+
+void wait_for_completion(struct completion *c)
+{
+	spin_lock(&c->lock);
+	while (!c->done)
+		wait_sleep(&c->waiters, &c->lock, false);
+	spin_unlock(&c->lock);
+}

@@ -1,0 +1,121 @@
+/*
+ * Task structures: allocation, pids, the list of all tasks.
+ *
+ * Lock: tasklist_lock protects all_tasks, every task's parent, children
+ * and sibling links, and next_pid.
+ */
+#include <kmalloc.h>
+#include <kstack.h>
+#include <panic.h>
+#include <sched.h>
+#include <string.h>
+
+struct spinlock tasklist_lock = SPINLOCK_INIT("tasklist");
+struct list_head all_tasks = LIST_HEAD_INIT(all_tasks);
+
+#define PID_MAX 32768
+static int next_pid = 1;	/* tasklist_lock */
+
+static struct task *task_new_struct(const char *name)
+{
+	struct task *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	spin_init(&t->lock, "task");
+	t->state = TASK_SLEEPING_UNINTERRUPTIBLE;	/* not runnable until set up */
+	t->on_cpu = -1;
+	list_init(&t->children);
+	list_init(&t->sibling);
+	list_init(&t->all_link);
+	wait_queue_init(&t->child_exit);
+	t->exit_signal = SIGCHLD;
+	strlcpy(t->comm, name, sizeof(t->comm));
+	return t;
+}
+
+struct task *task_alloc(const char *name)
+{
+	struct task *t = task_new_struct(name);
+
+	if (!t)
+		return NULL;
+	t->kstack_top = kstack_alloc();
+	if (!t->kstack_top) {
+		kfree(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The idle task of a CPU: the code already running there, on its stack. */
+struct task *task_alloc_idle(struct cpu *cpu, void *stack_top)
+{
+	struct task *t = task_new_struct("idle");
+
+	if (!t)
+		panic("no memory for the idle task");
+	t->kstack_top = stack_top;
+	t->state = TASK_RUNNABLE;
+	t->pid = t->tgid = 0;	/* like Linux's swapper */
+	(void)cpu;
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	kstack_free(t->kstack_top);
+	kfree(t);
+}
+
+int alloc_pid(void)
+{
+	int pid;
+
+	spin_lock(&tasklist_lock);
+	do {
+		pid = next_pid;
+		next_pid = next_pid == PID_MAX - 1 ? 2 : next_pid + 1;
+	} while (find_task(pid));
+	spin_unlock(&tasklist_lock);
+	return pid;
+}
+
+struct task *find_task(int pid)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &all_tasks, all_link)
+		if (t->pid == pid)
+			return t;
+	return NULL;
+}
+
+void task_add_to_list(struct task *t, struct task *parent)
+{
+	spin_lock(&tasklist_lock);
+	list_add_tail(&t->all_link, &all_tasks);
+	t->parent = parent;
+	if (parent)
+		list_add_tail(&t->sibling, &parent->children);
+	spin_unlock(&tasklist_lock);
+}
+
+void task_remove_from_list(struct task *t)
+{
+	spin_lock(&tasklist_lock);
+	list_del(&t->all_link);
+	if (t->parent)
+		list_del(&t->sibling);
+	t->parent = NULL;
+	spin_unlock(&tasklist_lock);
+}
+
+/* A zombie is off its CPU for good: its parent may reap it now. */
+void task_notify_parent_reapable(struct task *t)
+{
+	spin_lock(&tasklist_lock);
+	if (t->parent)
+		wake_up(&t->parent->child_exit);
+	spin_unlock(&tasklist_lock);
+}

@@ -1,0 +1,114 @@
+/*
+ * Wait queues (see wait.h).
+ *
+ * Lock order: the caller's lock (`held`) -> wq->lock -> rq_lock.
+ */
+#include <errno.h>
+#include <panic.h>
+#include <sched.h>
+#include <time.h>
+#include <timer.h>
+#include <wait.h>
+
+void wait_queue_init(struct wait_queue *wq)
+{
+	spin_init(&wq->lock, "wait_queue");
+	list_init(&wq->waiters);
+}
+
+static void wake_on_timeout(struct timer *tm)
+{
+	struct waiter *w = tm->data;
+
+	w->timed_out = true;
+	wake_up_task(w->task, false);
+}
+
+static int do_wait_sleep(struct wait_queue *wq, struct spinlock *held, bool interruptible, u64 ns)
+{
+	struct waiter w = { .task = current };
+	struct timer tm;
+	bool slept = false;
+
+	if (current == this_cpu()->idle)
+		panic("the idle task must never sleep");
+
+	spin_lock(&wq->lock);
+	list_add_tail(&w.link, &wq->waiters);
+	spin_unlock(&wq->lock);
+	if (ns)
+		timer_add(&tm, clock_ns() + ns, wake_on_timeout, &w);
+
+	spin_lock(&rq_lock);
+	if (!(interruptible && signal_pending(current)) && !READ_ONCE(w.woken) &&
+	    !READ_ONCE(w.timed_out)) {
+		current->state = interruptible ? TASK_SLEEPING : TASK_SLEEPING_UNINTERRUPTIBLE;
+		if (held)
+			spin_unlock(held);	/* only now: a waker needs rq_lock to wake us */
+		schedule_locked();
+		slept = true;
+	} else {
+		spin_unlock(&rq_lock);
+	}
+
+	if (ns)
+		timer_cancel(&tm);
+	spin_lock(&wq->lock);
+	list_del(&w.link);
+	spin_unlock(&wq->lock);
+	if (slept && held)
+		spin_lock(held);
+
+	if (w.woken)
+		return 0;
+	if (w.timed_out)
+		return -ETIMEDOUT;
+	if (interruptible && signal_pending(current))
+		return -ERESTARTSYS;
+	return 0;
+}
+
+int wait_sleep(struct wait_queue *wq, struct spinlock *held, bool interruptible)
+{
+	return do_wait_sleep(wq, held, interruptible, 0);
+}
+
+int wait_sleep_timeout(struct wait_queue *wq, struct spinlock *held, bool interruptible, u64 ns)
+{
+	return do_wait_sleep(wq, held, interruptible, ns ? ns : 1);
+}
+
+static void wake_waiters(struct wait_queue *wq, bool all)
+{
+	struct waiter *w;
+
+	spin_lock(&wq->lock);
+	list_for_each_entry(w, &wq->waiters, link) {
+		if (w->woken)
+			continue;
+		w->woken = true;
+		wake_up_task(w->task, false);
+		if (!all)
+			break;
+	}
+	spin_unlock(&wq->lock);
+}
+
+void wake_up(struct wait_queue *wq)
+{
+	wake_waiters(wq, true);
+}
+
+void wake_up_one(struct wait_queue *wq)
+{
+	wake_waiters(wq, false);
+}
+
+void sleep_ns(u64 ns)
+{
+	struct wait_queue wq;
+
+	wait_queue_init(&wq);
+	while (wait_sleep_timeout(&wq, NULL, false, ns) == 0)
+		;	/* nobody else knows this queue: only the timeout ends it */
+}

@@ -4,9 +4,9 @@
  * Reads and writes go through the generic page-cache routines
  * (mm/filemap.c), so mmap of a tmpfs file sees the very pages read() and
  * write() use.  A page that was never written reads as zeros: readpage
- * just clears it.  Truncation drops the pages past the new size and
- * clears the tail of the last one, so that growing the file again later
- * shows zeros there, not old data.
+ * just clears it.  Truncation drops the pages past the new size, and
+ * truncate_inode_pages clears the tail of the last one, so that growing
+ * the file again later shows zeros there, not old data.
  *
  * shmem_file_create() makes the unnamed files behind shared anonymous
  * mappings (MAP_SHARED|MAP_ANONYMOUS) on an internal tmpfs instance.
@@ -39,33 +39,14 @@ const struct file_operations tmpfs_file_ops = {
 	.fsync = noop_fsync,
 };
 
-/* Clear the bytes of the page holding offset `from`, from there to its end. */
-static void zero_page_tail(struct address_space *mapping, u64 from)
-{
-	size_t offset = from & (PAGE_SIZE - 1);
-	struct page *page;
-
-	if (!offset)
-		return;
-	page = find_get_page(mapping, from >> PAGE_SHIFT);
-	if (!page)
-		return;		/* never written: it reads as zeros anyway */
-	lock_page(page);
-	memset((char *)page_address(page) + offset, 0, PAGE_SIZE - offset);
-	unlock_page(page);
-	put_page(page);
-}
-
 /* Called with the inode's i_rwsem held exclusive. */
 static void tmpfs_setsize(struct inode *inode, u64 size)
 {
 	u64 old = inode->i_size;
 
 	WRITE_ONCE(inode->i_size, size);	/* first: a racing fault past it gets SIGBUS */
-	if (size < old) {
-		truncate_inode_pages(inode->i_mapping, size);
-		zero_page_tail(inode->i_mapping, size);
-	}
+	if (size < old)
+		truncate_inode_pages(inode->i_mapping, size);	/* also zeroes the last page's tail */
 }
 
 int tmpfs_setattr(struct dentry *dentry, const struct iattr *attr)

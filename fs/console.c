@@ -2,13 +2,16 @@
  * The console: a terminal on the serial port, /dev/console and /dev/tty.
  *
  * Output goes to COM1 unchanged (the line discipline did the CR/NL work);
- * input arrives from the serial driver's interrupt handler.
+ * input arrives from the serial driver's interrupt handler, which is
+ * switched on when the console is first opened: until somebody can read
+ * it, typing goes nowhere and the interrupt line stays masked.
  */
 #include <serial.h>
 #include <tty.h>
 #include <vfs_internal.h>
 
 static struct tty console_tty;
+static bool console_input_on;	/* set once, by the first open */
 
 static void console_write(struct tty *tty, const char *buf, size_t len)
 {
@@ -28,12 +31,13 @@ static void console_receive(char c)
 void console_init(void)
 {
 	tty_init(&console_tty, &console_tty_ops, NULL);
-	serial_set_receive_handler(console_receive);
 }
 
 static int console_open(struct inode *inode, struct file *f)
 {
 	(void)inode;
+	if (!__atomic_exchange_n(&console_input_on, true, __ATOMIC_ACQ_REL))
+		serial_set_receive_handler(console_receive);
 	f->private_data = &console_tty;
 	if (!(f->f_flags & O_NOCTTY))
 		tty_open_ctty(&console_tty);

@@ -100,6 +100,13 @@ static int expand_files(struct files_struct *files, unsigned int nr)
 	return 0;
 }
 
+void files_set_max_fds(struct files_struct *files, u64 limit)
+{
+	spin_lock(&files->file_lock);
+	files->max_fds = MIN(limit, (u64)NR_OPEN_MAX);
+	spin_unlock(&files->file_lock);
+}
+
 /* The lowest free slot >= start that exists already, or files->size. */
 static unsigned int find_free_slot(const struct files_struct *files, unsigned int start)
 {

@@ -7,7 +7,8 @@
  * an existing file replace it (directories are merged).  Hard links:
  * members with the same inode number and a link count above one become
  * links to the first one unpacked (GNU cpio stores the data with the
- * last, so data in a later member is written too).  A member that cannot
+ * last, so data in a later member is written too).  Directory times are
+ * set at the end, since making their entries changes them.  A member that cannot
  * be made is reported and skipped; only a malformed archive is an error.
  */
 #include <cpio.h>
@@ -26,8 +27,16 @@ struct hardlink {
 	char path[];
 };
 
+/* A directory whose time is set last: making its entries changes it. */
+struct dir_time {
+	struct dir_time *next;
+	u32 mtime;
+	char path[];
+};
+
 struct unpacker {
 	struct hardlink *links;
+	struct dir_time *dirs;
 	char *path;		/* PATH_MAX bytes: the current member's absolute path */
 };
 
@@ -65,6 +74,51 @@ static int remember_hardlink(struct unpacker *u, const struct cpio_entry *e)
 	h->next = u->links;
 	u->links = h;
 	return 0;
+}
+
+static int defer_dir_time(struct unpacker *u, u32 mtime)
+{
+	size_t len = strlen(u->path) + 1;
+	struct dir_time *d = kmalloc(sizeof(*d) + len, GFP_KERNEL);
+
+	if (!d)
+		return -ENOMEM;
+	d->mtime = mtime;
+	memcpy(d->path, u->path, len);
+	d->next = u->dirs;
+	u->dirs = d;
+	return 0;
+}
+
+static int set_times(const char *name, u32 mtime)
+{
+	struct timespec64 times[2] = { { mtime, 0 }, { mtime, 0 } };
+	struct path path;
+	int err = path_lookupat(AT_FDCWD, name, 0, &path);
+
+	if (err)
+		return err;
+	err = vfs_utimes(&path, times);
+	path_put(&path);
+	return err;
+}
+
+/* At the end: every directory's time, and the lists freed. */
+static void finish_unpacking(struct unpacker *u)
+{
+	while (u->dirs) {
+		struct dir_time *next = u->dirs->next;
+
+		set_times(u->dirs->path, u->dirs->mtime);
+		kfree(u->dirs);
+		u->dirs = next;
+	}
+	while (u->links) {
+		struct hardlink *next = u->links->next;
+
+		kfree(u->links);
+		u->links = next;
+	}
 }
 
 static int write_data(const char *path, const struct cpio_entry *e, int flags)
@@ -133,10 +187,9 @@ static int unpack_dir(struct unpacker *u, const struct cpio_entry *e)
 	return err;
 }
 
-/* Owner, permissions and modification time, as the archive says. */
+/* Owner, permissions and modification time (later, for a directory), as the archive says. */
 static int set_attributes(struct unpacker *u, const struct cpio_entry *e)
 {
-	struct timespec64 times[2] = { { e->mtime, 0 }, { e->mtime, 0 } };
 	struct path path;
 	int err = path_lookupat(AT_FDCWD, u->path, 0, &path);
 
@@ -145,10 +198,10 @@ static int set_attributes(struct unpacker *u, const struct cpio_entry *e)
 	err = chown_common(&path, e->uid, e->gid);
 	if (!err && !S_ISLNK(e->mode))
 		err = chmod_common(&path, e->mode);
-	if (!err)
-		err = vfs_utimes(&path, times);
 	path_put(&path);
-	return err;
+	if (err)
+		return err;
+	return S_ISDIR(e->mode) ? defer_dir_time(u, e->mtime) : set_times(u->path, e->mtime);
 }
 
 static int unpack_member(struct unpacker *u, const struct cpio_entry *e)
@@ -187,7 +240,7 @@ static int unpack_member(struct unpacker *u, const struct cpio_entry *e)
 
 int initramfs_unpack(const void *data, size_t len)
 {
-	struct unpacker u = { .links = NULL };
+	struct unpacker u = { .links = NULL, .dirs = NULL };
 	struct cpio_entry e;
 	size_t off = 0;
 	int ret = 0, nr = 0;
@@ -211,12 +264,7 @@ int initramfs_unpack(const void *data, size_t len)
 			pr_warn("initramfs: %s: cannot unpack (error %d), skipped", e.name, err);
 		nr++;
 	}
-	while (u.links) {
-		struct hardlink *next = u.links->next;
-
-		kfree(u.links);
-		u.links = next;
-	}
+	finish_unpacking(&u);
 	kfree(u.path);
 	if (!ret)
 		pr_info("initramfs: %d files unpacked", nr);

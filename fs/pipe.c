@@ -89,25 +89,31 @@ static char *ring_address(struct pipe_inode_info *pipe, u64 pos, size_t *in_page
 	return (char *)page_address(pipe->pages[(pos / PAGE_SIZE) % PIPE_PAGES]) + offset;
 }
 
-/* Copy up to n buffered bytes out (mutex held); bytes copied. */
-static size_t pipe_copy_out(struct pipe_inode_info *pipe, struct iov_iter *to, size_t n)
+/*
+ * Copy up to n buffered bytes out (mutex held): bytes copied, or -EFAULT.
+ * Like Linux, a piece that faults half-way counts for nothing: the bytes
+ * stay in the pipe for the next read.
+ */
+static ssize_t pipe_copy_out(struct pipe_inode_info *pipe, struct iov_iter *to, size_t n)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		size_t in_page, chunk, copied;
+		size_t in_page, chunk;
 		char *src = ring_address(pipe, pipe->tail + done, &in_page);
 
 		chunk = MIN(n - done, in_page);
-		copied = copy_to_iter(src, chunk, to);
-		done += copied;
-		if (copied < chunk)
-			break;
+		if (copy_to_iter(src, chunk, to) < chunk)
+			return done ? (ssize_t)done : -EFAULT;
+		done += chunk;
 	}
 	return done;
 }
 
-/* Copy up to n bytes in (mutex held, room for them); bytes copied or -ENOMEM. */
+/*
+ * Copy up to n bytes in (mutex held, room for them): bytes copied, or
+ * -EFAULT, -ENOMEM.  A piece that faults half-way is not committed.
+ */
 static ssize_t pipe_copy_in(struct pipe_inode_info *pipe, struct iov_iter *from, size_t n)
 {
 	size_t done = 0;
@@ -115,7 +121,7 @@ static ssize_t pipe_copy_in(struct pipe_inode_info *pipe, struct iov_iter *from,
 	while (done < n) {
 		u64 pos = pipe->head + done;
 		unsigned int slot = (pos / PAGE_SIZE) % PIPE_PAGES;
-		size_t in_page, chunk, copied;
+		size_t in_page, chunk;
 		char *dst;
 
 		if (!pipe->pages[slot]) {
@@ -125,10 +131,9 @@ static ssize_t pipe_copy_in(struct pipe_inode_info *pipe, struct iov_iter *from,
 		}
 		dst = ring_address(pipe, pos, &in_page);
 		chunk = MIN(n - done, in_page);
-		copied = copy_from_iter(dst, chunk, from);
-		done += copied;
-		if (copied < chunk)
-			break;
+		if (copy_from_iter(dst, chunk, from) < chunk)
+			return done ? (ssize_t)done : -EFAULT;
+		done += chunk;
 	}
 	return done;
 }
@@ -145,12 +150,12 @@ static ssize_t pipe_read(struct file *f, struct iov_iter *to, u64 *pos)
 
 		if (avail) {
 			ret = pipe_copy_out(pipe, to, MIN(avail, to->count));
-			spin_lock(&pipe->lock);
-			pipe->tail += ret;
-			spin_unlock(&pipe->lock);
-			wake_up(&pipe->wr_wait);
-			if (ret == 0)
-				ret = -EFAULT;
+			if (ret > 0) {
+				spin_lock(&pipe->lock);
+				pipe->tail += ret;
+				spin_unlock(&pipe->lock);
+				wake_up(&pipe->wr_wait);
+			}
 			break;
 		}
 		if (!READ_ONCE(pipe->writers)) {
@@ -196,8 +201,8 @@ static ssize_t pipe_write(struct file *f, struct iov_iter *from, u64 *pos)
 		if (room >= (atomic ? from->count : 1)) {
 			ssize_t n = pipe_copy_in(pipe, from, MIN(room, from->count));
 
-			if (n <= 0) {
-				ret = partial(written, n ? n : -EFAULT);
+			if (n < 0) {
+				ret = partial(written, n);
 				break;
 			}
 			spin_lock(&pipe->lock);

@@ -12,21 +12,42 @@
 #include <errno.h>
 #include <fs.h>
 #include <uio.h>
+#include <usercopy.h>
 #include <vfs_ops.h>
 
-/* The most one call moves, as in Linux: keeps counts positive in an int. */
-#define MAX_RW_COUNT (0x7fffffffu & PAGE_MASK)
+/*
+ * The most one call moves, as in Linux: INT_MAX rounded down to a page.
+ * (uio.h's MAX_RW_COUNT replaces this once it is on main.)
+ */
+#define RW_COUNT_LIMIT 0x7ffff000ul
+
 
 static void clamp_count(struct iov_iter *iter)
 {
-	if (iter->count > MAX_RW_COUNT)
-		iter->count = MAX_RW_COUNT;
+	if (iter->count > RW_COUNT_LIMIT)
+		iter->count = RW_COUNT_LIMIT;
+}
+
+/*
+ * Every user buffer must lie in user space, even for a file that never
+ * touches it (/dev/null): Linux checks, so programs may rely on EFAULT.
+ */
+static bool user_buffers_ok(const struct iov_iter *iter)
+{
+	if (iter->kind != ITER_USER)
+		return true;
+	for (unsigned long i = 0; i < iter->nr_segs; i++)
+		if (!access_ok(iter->iov[i].iov_base, iter->iov[i].iov_len))
+			return false;
+	return true;
 }
 
 ssize_t vfs_read(struct file *f, struct iov_iter *to, u64 *pos)
 {
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
+	if (!user_buffers_ok(to))
+		return -EFAULT;
 	if (!f->f_op->read)
 		return S_ISDIR(f->f_inode->i_mode) ? -EISDIR : -EINVAL;
 	if (to->count == 0)
@@ -41,6 +62,8 @@ ssize_t vfs_write(struct file *f, struct iov_iter *from, u64 *pos)
 
 	if (!(f->f_mode & FMODE_WRITE))
 		return -EBADF;
+	if (!user_buffers_ok(from))
+		return -EFAULT;
 	if (!f->f_op->write)
 		return -EINVAL;
 	if (from->count == 0)

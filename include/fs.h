@@ -334,6 +334,7 @@ struct file *shmem_file_create(u64 size);
 /* ---- descriptor tables and the file-system context ----------------------- */
 
 #define NR_OPEN_DEFAULT 1024	/* the default RLIMIT_NOFILE */
+#define NR_OPEN_MAX (1u << 20)	/* no table grows beyond this (Linux's fs.nr_open) */
 
 struct files_struct {
 	int count;			/* atomic: tasks sharing the table */
@@ -361,6 +362,8 @@ struct fs_struct *fs_new_root(void);				/* contract: for init */
 struct fs_struct *fs_dup(struct fs_struct *old);		/* contract: fork */
 void fs_put(struct fs_struct *fs);				/* contract: exit */
 
+/* setrlimit(RLIMIT_NOFILE): new descriptors stay below limit (capped at NR_OPEN_MAX). */
+void files_set_max_fds(struct files_struct *files, u64 limit);
 /* Install f (the caller's reference) at the lowest free fd >= start. */
 int fd_install_from(struct file *f, unsigned int start, bool cloexec);
 static inline int fd_install_new(struct file *f, bool cloexec) { return fd_install_from(f, 0, cloexec); }

@@ -5,6 +5,8 @@
  * Input (tty_receive_char, called by the driver, even from its interrupt
  * handler):
  *   - CR becomes NL (ICRNL) or is dropped (IGNCR); NL may become CR (INLCR);
+ *   - with IXON, ^S and ^Q are swallowed (output is synchronous: there is
+ *     nothing to stop);
  *   - with ISIG, ^C, ^\ and ^Z send SIGINT, SIGQUIT, SIGTSTP to the
  *     foreground process group and drop pending input (unless NOFLSH);
  *   - in canonical mode the current line can be edited: VERASE (DEL)
@@ -270,6 +272,9 @@ static int ldisc_receive(struct tty *tty, u8 c)
 	} else if (c == '\n' && (t->c_iflag & INLCR)) {
 		c = '\r';
 	}
+	/* IXON: ^S/^Q are flow control, never data (output is never held back here). */
+	if ((t->c_iflag & IXON) && (cc_is(t, VSTOP, c) || cc_is(t, VSTART, c)))
+		return 0;
 	sig = signal_char(t, c);
 	if (sig) {
 		if (!(t->c_lflag & NOFLSH))

@@ -2,8 +2,16 @@
  * The 16550 UART on COM1: the kernel console.  Output is polled: we wait
  * for the transmitter to be empty and write one byte.  That is slow but
  * works from anywhere, including panic() with interrupts off.
+ *
+ * Input is interrupt driven (IRQ 4): once a receiver is registered, every
+ * byte that arrives is handed to it from the interrupt handler.  The
+ * driver knows nothing of terminals; the console tty (fs/console.c)
+ * registers itself here.
  */
+#include <apic.h>
+#include <printk.h>
 #include <serial.h>
+#include <traps.h>
 #include <x86.h>
 
 #define COM1 0x3f8
@@ -17,7 +25,13 @@
 #define UART_LSR 5		/* line status */
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define IER_RX_AVAILABLE 0x01
+#define MCR_OUT2 0x08		/* on PCs, gates the UART's interrupt line */
+#define COM1_IRQ 4
+
+static void (*receive_handler)(char c);	/* set once, before the IRQ is routed */
 
 void serial_init(void)
 {
@@ -45,4 +59,38 @@ void serial_write(const char *s, size_t len)
 			serial_put_byte('\r');
 		serial_put_byte(s[i]);
 	}
+}
+
+/* Write len bytes exactly as they are (a terminal's own output processing did its work). */
+void serial_write_raw(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		serial_put_byte(s[i]);
+}
+
+static void serial_interrupt(struct trap_frame *tf)
+{
+	(void)tf;
+	while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
+		char c = (char)inb(COM1 + UART_DATA);
+
+		if (receive_handler)
+			receive_handler(c);
+	}
+}
+
+void serial_set_receive_handler(void (*handler)(char c))
+{
+	int err;
+
+	receive_handler = handler;
+	irq_set_handler(VEC_IOAPIC_BASE + COM1_IRQ, serial_interrupt);
+	err = ioapic_route_isa_irq(COM1_IRQ, VEC_IOAPIC_BASE + COM1_IRQ);
+	if (err) {
+		pr_warn("serial: cannot route IRQ %d (%d): no console input", COM1_IRQ, err);
+		return;
+	}
+	outb(COM1 + UART_MCR, 0x03 | MCR_OUT2);
+	outb(COM1 + UART_IER, IER_RX_AVAILABLE);
+	serial_interrupt(NULL);	/* bytes that came before: the edge is gone */
 }

@@ -4,6 +4,9 @@
 #include <types.h>
 
 void serial_init(void);
-void serial_write(const char *s, size_t len);
+void serial_write(const char *s, size_t len);	/* "\n" becomes "\r\n" */
+void serial_write_raw(const char *s, size_t len);
+/* Hand every received byte to handler, from the interrupt handler (IRQ 4). */
+void serial_set_receive_handler(void (*handler)(char c));
 
 #endif

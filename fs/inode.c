@@ -1,0 +1,149 @@
+/*
+ * Inodes: allocation, reference counting, link counts and times.
+ *
+ * An inode lives as long as someone refers to it: a dentry that names it,
+ * an open file (through its dentry), a path walk that is following one of
+ * its symlinks.  When the last reference goes, the file system's
+ * evict_inode frees what it attached (tmpfs: the file's pages), then the
+ * inode itself is freed.  For tmpfs the dentries that name a file keep it
+ * referenced, so an inode goes away exactly when it has no names left and
+ * nobody has it open.
+ */
+#include <errno.h>
+#include <fs.h>
+#include <kmalloc.h>
+#include <panic.h>
+#include <string.h>
+#include <time.h>
+
+struct inode *new_inode(struct super_block *sb)
+{
+	struct inode *inode = kzalloc(sizeof(*inode), GFP_KERNEL);
+
+	if (!inode)
+		return NULL;
+	rwsem_init(&inode->i_rwsem, "inode");
+	spin_init(&inode->i_lock, "inode");
+	inode->i_count = 1;
+	inode->i_nlink = 1;
+	inode->i_sb = sb;
+	inode->i_mapping = &inode->i_data;
+	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time();
+	spin_lock(&sb->s_lock);
+	inode->i_ino = ++sb->s_next_ino;
+	sb->s_inodes++;
+	spin_unlock(&sb->s_lock);
+	return inode;
+}
+
+void ihold(struct inode *inode)
+{
+	spin_lock(&inode->i_lock);
+	BUG_ON(inode->i_count <= 0);
+	inode->i_count++;
+	spin_unlock(&inode->i_lock);
+}
+
+void iput(struct inode *inode)
+{
+	struct super_block *sb;
+	int left;
+
+	if (!inode)
+		return;
+	spin_lock(&inode->i_lock);
+	BUG_ON(inode->i_count <= 0);
+	left = --inode->i_count;
+	spin_unlock(&inode->i_lock);
+	if (left)
+		return;
+	sb = inode->i_sb;
+	if (sb->s_op && sb->s_op->evict_inode)
+		sb->s_op->evict_inode(inode);
+	spin_lock(&sb->s_lock);
+	sb->s_inodes--;
+	spin_unlock(&sb->s_lock);
+	kfree(inode);
+}
+
+unsigned int inode_nlink(struct inode *inode)
+{
+	return READ_ONCE(inode->i_nlink);
+}
+
+void inc_nlink(struct inode *inode)
+{
+	spin_lock(&inode->i_lock);
+	inode->i_nlink++;
+	spin_unlock(&inode->i_lock);
+}
+
+void drop_nlink(struct inode *inode)
+{
+	spin_lock(&inode->i_lock);
+	WARN_ON(inode->i_nlink == 0);
+	if (inode->i_nlink)
+		inode->i_nlink--;
+	spin_unlock(&inode->i_lock);
+}
+
+void clear_nlink(struct inode *inode)
+{
+	spin_lock(&inode->i_lock);
+	inode->i_nlink = 0;
+	spin_unlock(&inode->i_lock);
+}
+
+/*
+ * The kernel has no wall clock yet (no RTC driver): times count from boot.
+ * When one arrives, this is the only place to change.
+ */
+struct timespec64 current_time(void)
+{
+	u64 ns = clock_ns();
+
+	return (struct timespec64){ .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+}
+
+void inode_touch_mtime(struct inode *inode)
+{
+	struct timespec64 now = current_time();
+
+	spin_lock(&inode->i_lock);
+	inode->i_mtime = inode->i_ctime = now;
+	spin_unlock(&inode->i_lock);
+}
+
+void inode_touch_ctime(struct inode *inode)
+{
+	struct timespec64 now = current_time();
+
+	spin_lock(&inode->i_lock);
+	inode->i_ctime = now;
+	spin_unlock(&inode->i_lock);
+}
+
+void setattr_copy(struct inode *inode, const struct iattr *attr)
+{
+	unsigned int valid = attr->ia_valid;
+
+	spin_lock(&inode->i_lock);
+	if (valid & ATTR_MODE)
+		inode->i_mode = (inode->i_mode & S_IFMT) | (attr->ia_mode & S_IALLUGO);
+	if (valid & ATTR_UID)
+		inode->i_uid = attr->ia_uid;
+	if (valid & ATTR_GID)
+		inode->i_gid = attr->ia_gid;
+	if (valid & ATTR_ATIME)
+		inode->i_atime = attr->ia_atime;
+	if (valid & ATTR_MTIME)
+		inode->i_mtime = attr->ia_mtime;
+	if (valid & ATTR_CTIME)
+		inode->i_ctime = attr->ia_ctime;
+	spin_unlock(&inode->i_lock);
+}
+
+bool is_dead_dir(struct inode *inode)
+{
+	return S_ISDIR(inode->i_mode) && inode_nlink(inode) == 0;
+}

@@ -4,6 +4,7 @@
 #ifndef PAGODA_SIGNAL_H
 #define PAGODA_SIGNAL_H
 
+#include <list.h>
 #include <types.h>
 
 #define NSIG 64
@@ -39,6 +40,8 @@
 #define SIGIO 29
 #define SIGPWR 30
 #define SIGSYS 31
+#define SIGRTMIN 32	/* real-time signals (32-64) queue: each one sent is delivered */
+#define SIGQUEUE_MAX 1024	/* queued real-time signals per task (RLIMIT_SIGPENDING) */
 
 typedef u64 sigset_t;	/* bit (sig - 1) */
 
@@ -87,6 +90,12 @@ struct siginfo_k {
 	u64 addr;		/* SIGSEGV/SIGBUS: the faulting address */
 };
 
+/* One queued instance of a real-time signal. */
+struct sigqueue {
+	struct list_head link;
+	struct siginfo_k info;
+};
+
 struct sigaltstack_k {
 	u64 sp;
 	int flags;
@@ -110,6 +119,10 @@ void send_sig_self(int sig);
  * be blocked or ignored (if it is, the default action - death - applies).
  */
 void force_signal_fault(int sig, u64 code, u64 addr);
+/* Take the oldest queued instance of real-time signal sig into *info; task->lock held. */
+void sigqueue_take(struct task *t, int sig, struct siginfo_k *info);
+/* Drop every queued instance of sig (0: of all signals); task->lock held. */
+void sigqueue_flush(struct task *t, int sig);
 /* Would sig be discarded on arrival (ignored and not blocked)? */
 bool signal_would_be_ignored(struct task *t, int sig);
 /* Is a signal pending that is not blocked?  (Sleeps check this.) */

@@ -66,6 +66,8 @@ long sys_getrusage(int who, struct rusage_k *ru);
 long sys_uname(void *buf);
 long sys_getrandom(void *buf, size_t len, unsigned int flags);
 long sys_sched_yield(void);
+struct sysinfo_k;
+long sys_sysinfo(struct sysinfo_k *info);
 long sys_reboot(int magic1, int magic2, unsigned int cmd, void *arg);
 
 /* Time (kernel/sys_time.c). */

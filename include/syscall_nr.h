@@ -61,10 +61,14 @@
 #define NR_readlink 89
 #define NR_chmod 90
 #define NR_fchmod 91
+#define NR_chown 92
+#define NR_fchown 93
+#define NR_lchown 94
 #define NR_umask 95
 #define NR_gettimeofday 96
 #define NR_getrlimit 97
 #define NR_getrusage 98
+#define NR_sysinfo 99
 #define NR_getuid 102
 #define NR_getgid 104
 #define NR_geteuid 107
@@ -78,6 +82,7 @@
 #define NR_rt_sigpending 127
 #define NR_rt_sigsuspend 130
 #define NR_sigaltstack 131
+#define NR_mknod 133
 #define NR_statfs 137
 #define NR_fstatfs 138
 #define NR_arch_prctl 158
@@ -96,6 +101,8 @@
 #define NR_tgkill 234
 #define NR_openat 257
 #define NR_mkdirat 258
+#define NR_mknodat 259
+#define NR_fchownat 260
 #define NR_newfstatat 262
 #define NR_unlinkat 263
 #define NR_renameat 264
@@ -108,6 +115,8 @@
 #define NR_utimensat 280
 #define NR_dup3 292
 #define NR_pipe2 293
+#define NR_preadv 295
+#define NR_pwritev 296
 #define NR_prlimit64 302
 #define NR_renameat2 316
 #define NR_getrandom 318

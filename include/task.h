@@ -85,7 +85,9 @@ struct task {
 	struct sighand *sighand;	/* own: handlers, shared by threads (later) */
 	sigset_t blocked;		/* lock */
 	sigset_t pending;		/* lock */
-	struct siginfo_k pending_info[NSIG];	/* lock: what each pending signal carries */
+	struct siginfo_k pending_info[NSIG];	/* lock: what each pending standard signal carries */
+	struct list_head rt_queue;	/* lock: queued real-time signals (struct sigqueue) */
+	int rt_queued;			/* lock: how many */
 	struct sigaltstack_k altstack;	/* own */
 	sigset_t saved_mask;		/* own: restored after a handler (sigsuspend) */
 	bool restore_saved_mask;	/* own */

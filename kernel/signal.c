@@ -139,8 +139,12 @@ static int dequeue_signal(struct task *t, struct siginfo_k *info)
 	if (ready) {
 		/* SIGKILL first: nothing may delay it. */
 		sig = (ready & sigmask(SIGKILL)) ? SIGKILL : __builtin_ctzl(ready) + 1;
-		t->pending &= ~sigmask(sig);
-		*info = t->pending_info[sig - 1];
+		if (sig >= SIGRTMIN) {
+			sigqueue_take(t, sig, info);
+		} else {
+			t->pending &= ~sigmask(sig);
+			*info = t->pending_info[sig - 1];
+		}
 	}
 	spin_unlock(&t->lock);
 	return sig;
@@ -349,8 +353,10 @@ long sys_rt_sigaction(int sig, const struct sigaction_k *act, struct sigaction_k
 		new.mask &= ~SIG_KERNEL_ONLY;
 		t->sighand->action[sig - 1] = new;
 		/* POSIX: setting "ignore" discards it if pending, even blocked. */
-		if (new.handler == SIG_IGN || (new.handler == SIG_DFL && default_action(sig) == ACT_IGNORE))
+		if (new.handler == SIG_IGN || (new.handler == SIG_DFL && default_action(sig) == ACT_IGNORE)) {
 			t->pending &= ~sigmask(sig);
+			sigqueue_flush(t, sig);
+		}
 	}
 	spin_unlock(&t->lock);
 	if (oldact && copy_to_user(oldact, &old, sizeof(old)))

@@ -6,10 +6,13 @@
  */
 #include <debug_exit.h>
 #include <errno.h>
+#include <fs.h>
 #include <printk.h>
 #include <sched.h>
 #include <string.h>
+#include <page.h>
 #include <syscall.h>
+#include <time.h>
 #include <usercopy.h>
 #include <vm.h>
 #include <x86.h>
@@ -188,8 +191,11 @@ long sys_prlimit64(int pid, int resource, const void *new_limit, void *old_limit
 	}
 	if (old_limit && copy_to_user(old_limit, &t->rlim[resource], sizeof(struct rlimit_k)))
 		return -EFAULT;
-	if (new_limit)
+	if (new_limit) {
 		t->rlim[resource] = new;
+		if (resource == RLIMIT_NOFILE && t->files)
+			files_set_max_fds(t->files, new.cur);
+	}
 	return 0;
 }
 
@@ -244,6 +250,32 @@ long sys_uname(void *buf)
 	strlcpy(u.machine, "x86_64", sizeof(u.machine));
 	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+struct sysinfo_k {
+	long uptime;
+	unsigned long loads[3];
+	unsigned long totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	unsigned short procs, pad;
+	unsigned long totalhigh, freehigh;
+	unsigned int mem_unit;
+	char reserved[4];
+};
+
+long sys_sysinfo(struct sysinfo_k *info)
+{
+	struct sysinfo_k si = { 0 };
+	struct task *t;
+
+	si.uptime = clock_ns() / NSEC_PER_SEC;
+	si.totalram = nr_total_pages();
+	si.freeram = nr_free_pages();
+	si.mem_unit = PAGE_SIZE;
+	spin_lock(&tasklist_lock);
+	list_for_each_entry(t, &all_tasks, all_link)
+		si.procs++;
+	spin_unlock(&tasklist_lock);
+	return copy_to_user(info, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
 long sys_sched_yield(void)

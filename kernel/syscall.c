@@ -8,6 +8,7 @@
  * whatever the declared types, so calling through the generic type
  * passes each register to the parameter in its position.
  */
+#include <errno.h>
 #include <fs_syscalls.h>
 #include <gdt.h>
 #include <printk.h>
@@ -41,7 +42,8 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(openat), SYSCALL(mkdirat), SYSCALL(newfstatat), SYSCALL(unlinkat),
 	SYSCALL(renameat), SYSCALL(linkat), SYSCALL(symlinkat), SYSCALL(readlinkat),
 	SYSCALL(fchmodat), SYSCALL(faccessat), SYSCALL(utimensat), SYSCALL(dup3), SYSCALL(pipe2),
-	SYSCALL(renameat2), SYSCALL(faccessat2),
+	SYSCALL(renameat2), SYSCALL(faccessat2), SYSCALL(chown), SYSCALL(fchown), SYSCALL(lchown),
+	SYSCALL(fchownat), SYSCALL(mknod), SYSCALL(mknodat), SYSCALL(preadv), SYSCALL(pwritev),
 	/* Memory (mm/mmap.c). */
 	SYSCALL(mmap), SYSCALL(mprotect), SYSCALL(munmap), SYSCALL(brk), SYSCALL(madvise),
 	/* Processes (kernel/fork.c, exit.c, exec.c, sys_proc.c). */
@@ -53,7 +55,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(getpgid), SYSCALL(setpgid), SYSCALL(getpgrp), SYSCALL(getsid), SYSCALL(setsid),
 	SYSCALL(set_tid_address), SYSCALL(set_robust_list), SYSCALL(arch_prctl),
 	SYSCALL(prlimit64), SYSCALL(getrlimit), SYSCALL(setrlimit), SYSCALL(getrusage),
-	SYSCALL(uname), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
+	SYSCALL(uname), SYSCALL(sysinfo), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
 	/* Signals (kernel/signal.c). */
 	SYSCALL(rt_sigaction), SYSCALL(rt_sigprocmask), SYSCALL(rt_sigreturn),
 	SYSCALL(rt_sigpending), SYSCALL(rt_sigsuspend), SYSCALL(sigaltstack), SYSCALL(pause),

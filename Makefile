@@ -30,6 +30,9 @@ OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 USER_CC := musl-gcc
 USER_CFLAGS := -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iuser/lib
 USER_TESTS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
+# Helper programs the tests exec, built with glibc (the other C library
+# static Linux binaries use): one static-PIE (ET_DYN), one plain static.
+HELPERS := $(BUILD)/user-helpers/hello_exit_pie $(BUILD)/user-helpers/hello_exit_static
 INIT := $(BUILD)/user-init/init
 INITRAMFS := $(BUILD)/initramfs.cpio
 
@@ -38,7 +41,7 @@ ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
 .PHONY: all iso run gdb test clean deps check-deps
-all: check-deps $(KERNEL) $(USER_TESTS) $(INITRAMFS) $(ISO)
+all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(INITRAMFS) $(ISO)
 
 check-deps:
 	@tools/deps.sh
@@ -90,17 +93,30 @@ $(BUILD)/user/%: user/tests/%.c user/lib/utest.c user/lib/utest.h Makefile
 	@echo "  USER    $<"
 	@$(USER_CC) $(USER_CFLAGS) user/lib/utest.c $< -o $@
 
+$(BUILD)/user-helpers/hello_exit_pie: user/helpers/hello_exit.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  HELPER  $@"
+	@$(CC) -static-pie -O2 -Wall -Wextra -Werror $< -o $@
+
+$(BUILD)/user-helpers/hello_exit_static: user/helpers/hello_exit.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  HELPER  $@"
+	@$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
+
 $(INIT): user/init/init.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USER    $<"
 	@$(USER_CC) $(USER_CFLAGS) $< -o $@
 
-# The initramfs: /init, the test programs in /bin/tests, and /tmp.
-$(INITRAMFS): $(INIT) $(USER_TESTS)
+# The initramfs: /init, the test programs in /bin/tests, their helpers in
+# /bin/user-helpers (the same relative place as on the host), and /tmp.
+$(INITRAMFS): $(INIT) $(USER_TESTS) $(HELPERS)
 	@echo "  CPIO    $@"
-	@rm -rf $(BUILD)/initramfs && mkdir -p $(BUILD)/initramfs/bin/tests $(BUILD)/initramfs/tmp
+	@rm -rf $(BUILD)/initramfs && mkdir -p $(BUILD)/initramfs/bin/tests \
+		$(BUILD)/initramfs/bin/user-helpers $(BUILD)/initramfs/tmp
 	@cp $(INIT) $(BUILD)/initramfs/init
 	@cp $(USER_TESTS) $(BUILD)/initramfs/bin/tests/
+	@cp $(HELPERS) $(BUILD)/initramfs/bin/user-helpers/
 	@cd $(BUILD)/initramfs && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > ../initramfs.cpio
 
 iso: $(ISO)

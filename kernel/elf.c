@@ -128,11 +128,8 @@ int elf_load(struct file *f, struct mm *mm, struct elf_info *info)
 
 	info->brk = 0;
 	for (int i = 0; i < eh.e_phnum; i++) {
-		if (ph[i].p_type == PT_INTERP) {
-			pr_info("exec: %s is dynamically linked; Pagoda runs static programs only",
-				current->comm);
-			return -ENOEXEC;
-		}
+		if (ph[i].p_type == PT_INTERP)
+			return -ELIBBAD;	/* dynamically linked: see do_execve */
 		if (ph[i].p_type == PT_PHDR)
 			phdr_vaddr = ph[i].p_vaddr;
 		if (ph[i].p_type != PT_LOAD)

@@ -17,6 +17,7 @@
 #include <gdt.h>
 #include <kmalloc.h>
 #include <mutex.h>
+#include <printk.h>
 #include <sched.h>
 #include <string.h>
 #include <syscall.h>
@@ -259,6 +260,11 @@ int do_execve(struct exec_args *a)
 		}
 		err = elf_load(f, mm, &info);
 		fput(f);
+		if (err == -ELIBBAD) {
+			pr_info("exec: %s is dynamically linked; Pagoda runs static programs only",
+				a->filename);
+			err = -ENOEXEC;
+		}
 		if (!err)
 			err = elf_build_stack(mm, a, &info, &sp);
 		if (err) {

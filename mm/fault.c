@@ -168,7 +168,7 @@ static struct vm_area *expand_stack(struct mm *mm, u64 addr)
 	down_write(&mm->mmap_lock);
 	v = find_vma_above(mm, addr);
 	if (v && (v->flags & VM_GROWSDOWN) && addr < v->start &&
-	    v->end - ALIGN_DOWN(addr, PAGE_SIZE) <= USER_STACK_MAX) {
+	    v->end - ALIGN_DOWN(addr, PAGE_SIZE) <= current->rlim[RLIMIT_STACK].cur) {
 		struct vm_area *prev = NULL, *p;
 
 		list_for_each_entry(p, &mm->vmas, link)

@@ -14,6 +14,7 @@ need() {	# need COMMAND-OR-PATH PACKAGE
 }
 
 need gcc gcc
+need /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
 need ld binutils
 need make make
 need nasm nasm

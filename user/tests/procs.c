@@ -700,3 +700,42 @@ TEST(setsid_in_child_makes_it_session_leader)
 	}
 	CHECK(exited_with(wait_status(pid), 0));
 }
+
+/* The helper programs sit in ../user-helpers next to this program's folder. */
+static void helper_path(char *buf, size_t size, const char *name)
+{
+	const char *slash = strrchr(utest_argv0, '/');
+	int dir_len = slash ? (int)(slash - utest_argv0) : 1;
+
+	snprintf(buf, size, "%.*s/../user-helpers/%s", dir_len, slash ? utest_argv0 : ".", name);
+}
+
+/* Run a helper with one argument and one variable; its exit status. */
+static int run_helper(const char *name)
+{
+	char path[512];
+	char *argv[] = { path, "arg1", NULL };
+	char *envp[] = { "HELLO_EXIT=yes", NULL };
+	int status;
+	pid_t pid;
+
+	helper_path(path, sizeof(path), name);
+	pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 1);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST(execve_runs_glibc_static_and_static_pie_programs)
+{
+	/* ET_EXEC with glibc's start-up code, and ET_DYN that relocates itself. */
+	CHECK_EQ(run_helper("hello_exit_static"), 42);
+	CHECK_EQ(run_helper("hello_exit_pie"), 42);
+}

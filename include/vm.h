@@ -68,6 +68,8 @@ u64 vma_find_free(struct mm *mm, u64 len);
 struct vm_area *find_vma_above(struct mm *mm, u64 addr);
 /* Split v at addr: v keeps the lower part.  mmap_lock held for write. */
 int vma_split(struct mm *mm, struct vm_area *v, u64 addr);
+/* Split the VMAs straddling start or end, so [start, end) is made of whole VMAs. */
+int vma_split_edges(struct mm *mm, u64 start, u64 end);
 void vma_free_all(struct mm *mm);
 /* Unmap [start, end) from the page tables and drop the pages' references. */
 void zap_page_range(struct mm *mm, u64 start, u64 end);

@@ -42,7 +42,8 @@ long sys_getuid(void)
 	return 0;	/* also geteuid, getgid, getegid: everyone is root */
 }
 
-long sys_getpgid(int pid)
+/* The process group (or session, if want_sid) of pid, 0 meaning ourselves. */
+static long group_of(int pid, bool want_sid)
 {
 	struct task *t;
 	long ret = -ESRCH;
@@ -50,9 +51,14 @@ long sys_getpgid(int pid)
 	spin_lock(&tasklist_lock);
 	t = pid ? find_task(pid) : current;
 	if (t)
-		ret = t->pgid;
+		ret = want_sid ? t->sid : t->pgid;
 	spin_unlock(&tasklist_lock);
 	return ret;
+}
+
+long sys_getpgid(int pid)
+{
+	return group_of(pid, false);
 }
 
 long sys_getpgrp(void)
@@ -62,15 +68,7 @@ long sys_getpgrp(void)
 
 long sys_getsid(int pid)
 {
-	struct task *t;
-	long ret = -ESRCH;
-
-	spin_lock(&tasklist_lock);
-	t = pid ? find_task(pid) : current;
-	if (t)
-		ret = t->sid;
-	spin_unlock(&tasklist_lock);
-	return ret;
+	return group_of(pid, true);
 }
 
 /* Is there a process group pgid in session sid?  tasklist_lock held. */

@@ -11,6 +11,7 @@
 ; rcx, which syscall overwrote).
 
 bits 64
+%include "trap_frame.inc"
 extern syscall_dispatch
 extern prepare_return_to_user
 
@@ -35,21 +36,7 @@ syscall_entry:
 	push rcx
 	push rax			; "error code" slot: the call number (orig_rax)
 	push VECTOR_SYSCALL
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GENERAL_REGS
 	xor ebp, ebp			; the user's frames are not ours to follow
 	mov rdi, rsp
 	sti
@@ -65,21 +52,7 @@ return_to_user:
 	cli
 	mov rdi, rsp
 	call prepare_return_to_user	; signals, rescheduling; returns with interrupts off
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
+	POP_GENERAL_REGS
 	add rsp, 16			; vector and error code
 	swapgs
 	iretq

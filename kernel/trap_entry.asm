@@ -10,6 +10,7 @@
 ; %gs points at this CPU's struct cpu while in the kernel.
 
 bits 64
+%include "trap_frame.inc"
 extern trap_dispatch
 
 section .text
@@ -50,42 +51,14 @@ trap_common:
 	jz .from_kernel
 	swapgs
 .from_kernel:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_GENERAL_REGS
 	cld
 	mov rdi, rsp
 	call trap_dispatch
 	; Back to user mode: the common exit delivers signals and reschedules.
 	test qword [rsp + FRAME_CS], 3
 	jnz return_to_user
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
-	pop rbx
-	pop rax
+	POP_GENERAL_REGS
 	add rsp, 16			; drop vector and error code
 	iretq				; to kernel code: GS stays the kernel's
 

@@ -187,36 +187,42 @@ static void change_pte(pte_t *pte, u64 va, void *arg)
 	*pte = e;
 }
 
+/*
+ * The range [addr, addr + len) of mprotect and madvise, page-rounded, in
+ * *end: 0 if usable, 1 if empty (nothing to do), or the errno Linux gives.
+ */
+static long user_range(u64 addr, u64 len, u64 *end, long overflow_err)
+{
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	*end = addr + len;
+	if (*end < addr || *end > USER_SPACE_END)
+		return overflow_err;
+	return len == 0;
+}
+
 long sys_mprotect(u64 addr, u64 len, u64 prot)
 {
 	struct mm *mm = current->mm;
 	u64 end;
-	long err = 0;
+	long err;
 
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP))
 		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	end = addr + len;
-	if (end < addr || end > USER_SPACE_END)
-		return -ENOMEM;
-	if (len == 0)
-		return 0;
+	err = user_range(addr, len, &end, -ENOMEM);
+	if (err)
+		return err < 0 ? err : 0;
 	down_write(&mm->mmap_lock);
 	if (!range_fully_mapped(mm, addr, end)) {
 		err = -ENOMEM;
 		goto out;
 	}
 	/* Split at the edges, so only VMAs wholly inside the range change. */
-	struct vm_area *v = find_vma(mm, addr);
-	if (v->start < addr && (err = vma_split(mm, v, addr)))
+	err = vma_split_edges(mm, addr, end);
+	if (err)
 		goto out;
-	v = find_vma(mm, end - 1);
-	if (v->end > end && (err = vma_split(mm, v, end)))
-		goto out;
-	WRITE_ONCE(mm->vma_cache, NULL);
-	for (v = find_vma(mm, addr); v && v->start < end; v = find_vma_above(mm, v->end)) {
+	for (struct vm_area *v = find_vma(mm, addr); v && v->start < end; v = find_vma_above(mm, v->end)) {
 		unsigned int flags = (v->flags & ~(VM_READ | VM_WRITE | VM_EXEC)) | prot_to_vm(prot);
 
 		spin_lock(&mm->page_table_lock);
@@ -234,14 +240,10 @@ long sys_madvise(u64 addr, u64 len, int advice)
 {
 	struct mm *mm = current->mm;
 	u64 end;
-	long err = 0;
+	long err = 0, range = user_range(addr, len, &end, -EINVAL);
 
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	end = addr + len;
-	if (end < addr)
-		return -EINVAL;
+	if (range < 0)
+		return range;
 	switch (advice) {
 	case MADV_NORMAL:
 	case MADV_RANDOM:
@@ -253,8 +255,8 @@ long sys_madvise(u64 addr, u64 len, int advice)
 	default:
 		return -EINVAL;
 	}
-	if (len == 0)
-		return 0;
+	if (range)
+		return 0;	/* empty */
 	down_read(&mm->mmap_lock);
 	if (!range_fully_mapped(mm, addr, end))
 		err = -ENOMEM;

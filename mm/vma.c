@@ -119,20 +119,27 @@ void zap_page_range(struct mm *mm, u64 start, u64 end)
 	flush_tlb_range(mm, start, end);
 }
 
-int vma_unmap_range(struct mm *mm, u64 start, u64 end)
+int vma_split_edges(struct mm *mm, u64 start, u64 end)
 {
-	struct vm_area *v, *next;
+	struct vm_area *v = find_vma(mm, start);
 
-	/* Split the VMAs that straddle either end first, so whole VMAs remain. */
-	v = find_vma(mm, start);
 	if (v && v->start < start && vma_split(mm, v, start) < 0)
 		return -ENOMEM;
 	v = find_vma(mm, end - 1);
 	if (v && v->end > end && vma_split(mm, v, end) < 0)
 		return -ENOMEM;
+	WRITE_ONCE(mm->vma_cache, NULL);
+	return 0;
+}
+
+int vma_unmap_range(struct mm *mm, u64 start, u64 end)
+{
+	struct vm_area *v, *next;
+
+	if (vma_split_edges(mm, start, end) < 0)
+		return -ENOMEM;
 
 	zap_page_range(mm, start, end);
-	WRITE_ONCE(mm->vma_cache, NULL);
 	for (v = find_vma_above(mm, start); v && v->start < end; v = next) {
 		next = list_entry(v->link.next, struct vm_area, link);
 		if (&next->link == &mm->vmas)

@@ -33,6 +33,7 @@ USER_TESTS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.
 # Helper programs the tests exec, built with glibc (the other C library
 # static Linux binaries use): one static-PIE (ET_DYN), one plain static.
 HELPERS := $(BUILD)/user-helpers/hello_exit_pie $(BUILD)/user-helpers/hello_exit_static
+BENCH := $(patsubst user/bench/%.c,$(BUILD)/bench/%,$(wildcard user/bench/*.c))
 INIT := $(BUILD)/user-init/init
 INITRAMFS := $(BUILD)/initramfs.cpio
 
@@ -41,7 +42,7 @@ ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
 .PHONY: all iso run gdb test clean deps check-deps
-all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(INITRAMFS) $(ISO)
+all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(BENCH) $(INITRAMFS) $(ISO)
 
 check-deps:
 	@tools/deps.sh
@@ -103,6 +104,11 @@ $(BUILD)/user-helpers/hello_exit_static: user/helpers/hello_exit.c Makefile
 	@echo "  HELPER  $@"
 	@$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
+$(BUILD)/bench/%: user/bench/%.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $<"
+	@$(USER_CC) $(USER_CFLAGS) $< -o $@
+
 $(INIT): user/init/init.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  USER    $<"
@@ -110,10 +116,11 @@ $(INIT): user/init/init.c Makefile
 
 # The initramfs: /init, the test programs in /bin/tests, their helpers in
 # /bin/user-helpers (the same relative place as on the host), and /tmp.
-$(INITRAMFS): $(INIT) $(USER_TESTS) $(HELPERS)
+$(INITRAMFS): $(INIT) $(USER_TESTS) $(HELPERS) $(BENCH)
 	@echo "  CPIO    $@"
 	@rm -rf $(BUILD)/initramfs && mkdir -p $(BUILD)/initramfs/bin/tests \
-		$(BUILD)/initramfs/bin/user-helpers $(BUILD)/initramfs/tmp
+		$(BUILD)/initramfs/bin/user-helpers $(BUILD)/initramfs/bin/bench $(BUILD)/initramfs/tmp
+	@cp $(BENCH) $(BUILD)/initramfs/bin/bench/
 	@cp $(INIT) $(BUILD)/initramfs/init
 	@cp $(USER_TESTS) $(BUILD)/initramfs/bin/tests/
 	@cp $(HELPERS) $(BUILD)/initramfs/bin/user-helpers/

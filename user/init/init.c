@@ -14,8 +14,11 @@
  * then powers off.  The last result is init's own: the free-page count
  * must be the same before and after the programs (no page leaks).
  * "user_skip=prog/test,..." skips tests that hung or
- * crashed in an earlier boot (the harness adds it).  Without "user=",
- * it says so and waits: the interactive shell comes with issue [shell].
+ * crashed in an earlier boot (the harness adds it).
+ *
+ * With "run=PATH" it runs that one program (a benchmark, say) with the
+ * console as its output, then powers off.  With neither, it says so and
+ * waits: the interactive shell comes with issue [shell].
  *
  * init also reaps orphans: every process whose parent died is its child.
  */
@@ -168,6 +171,26 @@ static void run_program(const char *name, const char *skip, bool quiet)
 		;
 }
 
+/* run=PATH: the program's output goes straight to the console. */
+static void run_one_program(const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { (char *)path, NULL };
+		char *envp[] = { "HOME=/", "PATH=/bin", NULL };
+
+		if (chdir("/tmp") == 0)
+			execve(path, argv, envp);
+		printf("init: cannot run %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	printf("# run done: %s exited with status %d\n", path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -227,16 +250,23 @@ static void run_tests(const char *pattern, const char *skip)
 
 int main(int argc, char **argv)
 {
-	const char *pattern = NULL, *skip = NULL;
+	const char *pattern = NULL, *skip = NULL, *run = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "user=", 5))
 			pattern = argv[i] + 5;
 		else if (!strncmp(argv[i], "user_skip=", 10))
 			skip = argv[i] + 10;
+		else if (!strncmp(argv[i], "run=", 4))
+			run = argv[i] + 4;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	mkdir("/tmp", 01777);
+	if (run) {
+		run_one_program(run);
+		sync();
+		reboot(RB_POWER_OFF);
+	}
 	if (!pattern) {
 		say("Pagoda /init: no shell yet (it comes with issue [shell]).\n"
 		    "Boot with user=* on the command line to run the user tests.\n");

@@ -3,6 +3,7 @@
 #   make          build build/kernel.elf and the bootable build/pagoda.iso
 #   make run      boot the ISO in QEMU with the serial console on this terminal
 #   make test     every test; ends with "N passed, N failed"
+#   make bench    benchmarks on Pagoda and on Linux in the same QEMU
 #   make gdb      boot QEMU stopped, with gdb attached to the kernel
 #   make deps     install (as root) or list the Debian packages needed
 #   make clean
@@ -41,7 +42,7 @@ KERNEL := $(BUILD)/kernel.elf
 ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
-.PHONY: all iso run gdb test clean deps check-deps
+.PHONY: all iso run gdb test bench clean deps check-deps
 all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(BENCH) $(INITRAMFS) $(ISO)
 
 check-deps:
@@ -138,6 +139,10 @@ gdb: all
 
 test: all
 	python3 tests/harness.py --kernel $(KERNEL)
+
+# Pagoda and Linux side by side (tests/bench.py); writes docs/performance.md.
+bench: all
+	python3 tests/bench.py --kernel $(KERNEL)
 
 clean:
 	rm -rf $(BUILD)

@@ -17,19 +17,32 @@ section .text
 %endmacro
 
 ; size_t raw_copy_user(void *dst, const void *src, size_t n)
-;   Copies n bytes; returns how many were NOT copied.
+;   Copies n bytes; returns how many were NOT copied.  Eight bytes a step,
+;   then the tail.  If a step faults, the rest is retried byte by byte, so
+;   the copy stops at exactly the first byte that cannot be reached (a
+;   quad straddling the edge of a mapping still has bytes to copy), as
+;   Linux's short counts do.
 global raw_copy_user
 raw_copy_user:
 	mov rcx, rdx
+	shr rcx, 3			; whole quads
+	and edx, 7			; then the tail bytes
 	stac
-.copy:	rep movsb		; on a fault, rcx holds what is left
+.quads:	rep movsq
+	mov ecx, edx
+.bytes:	rep movsb			; on a fault, rcx holds what is left
 	clac
 	mov rax, rcx
 	ret
-.fault:	clac
+.quad_fault:
+	lea rcx, [rdx + rcx * 8]	; everything not yet copied, in bytes
+	jmp .bytes
+.byte_fault:
+	clac
 	mov rax, rcx
 	ret
-EXTABLE raw_copy_user.copy, raw_copy_user.fault
+EXTABLE raw_copy_user.quads, raw_copy_user.quad_fault
+EXTABLE raw_copy_user.bytes, raw_copy_user.byte_fault
 
 ; size_t raw_clear_user(void *dst, size_t n)
 global raw_clear_user

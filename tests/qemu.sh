@@ -12,20 +12,22 @@
 #   --gdb     wait for a debugger on tcp::1234 before the first instruction
 #             (gdb build/kernel.elf -ex 'target remote :1234').
 #   --icount  run instructions at a fixed virtual rate: deterministic timing.
+#   --kvm     hardware virtualisation instead of TCG (needs a working /dev/kvm).
 #   PAGODA_MEM=512M in the environment changes the guest memory (default 256M).
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 [--test] [--gdb] [--icount] ISO [extra qemu args...]" >&2
+    echo "usage: $0 [--test] [--gdb] [--icount] [--kvm] ISO [extra qemu args...]" >&2
     exit 2   # even, so it can never be mistaken for a kernel's exit status
 }
 
-test=0 gdb=0 icount=0
+test=0 gdb=0 icount=0 kvm=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --test) test=1 ;;
         --gdb) gdb=1 ;;
         --icount) icount=1 ;;
+        --kvm) kvm=1 ;;
         -h|--help) usage ;;
         --) shift; break ;;
         -*) echo "qemu.sh: unknown option $1" >&2; usage ;;
@@ -50,5 +52,10 @@ else
 fi
 ((gdb)) && args+=(-s -S)
 ((icount)) && args+=(-icount "shift=0,sleep=on")
+if ((kvm)); then
+    # The host CPU (it has SMEP/SMAP if the host does) instead of TCG's model.
+    args=("${args[@]/tcg/kvm}")
+    args=("${args[@]/qemu64,+smep,+smap/host}")
+fi
 
 exec qemu-system-x86_64 "${args[@]}" "$@"

@@ -141,18 +141,14 @@ int inode_permission(struct inode *inode, int mask)
 
 int do_faccessat(int dfd, const char *name, int mode, int flags)
 {
-	unsigned int lookup = LOOKUP_FOLLOW;
 	struct path path;
-	int err;
+	int lookup, err;
 
 	if (mode & ~(R_OK | W_OK | X_OK))
 		return -EINVAL;
-	if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lookup &= ~LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
+	lookup = at_lookup_flags(flags, AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
+	if (lookup < 0)
+		return lookup;
 	err = path_lookupat(dfd, name, lookup, &path);
 	if (err)
 		return err;

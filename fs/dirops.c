@@ -178,45 +178,48 @@ int do_linkat(int olddfd, const char *oldname, int newdfd, const char *newname, 
 }
 
 /*
- * The victim of unlink or rmdir: looked up in the locked parent.  *dir is
- * the parent's inode, locked on success (the caller unlocks it).
+ * Removing ".", ".." or "/": unlink calls them all directories; rmdir
+ * gives Linux's error for each.
  */
-static struct dentry *lookup_victim(struct nameidata *nd, struct inode **dir)
+static int dots_removal_error(enum last_type type, bool rmdir)
 {
-	struct dentry *d;
-
-	*dir = nd->path.dentry->d_inode;
-	inode_lock(*dir);
-	d = lookup_one(nd->path.dentry, &nd->last);
-	if (!IS_ERR(d) && d_is_negative(d)) {
-		dput(d);
-		d = ERR_PTR(-ENOENT);
+	if (!rmdir)
+		return -EISDIR;
+	switch (type) {
+	case LAST_DOTDOT:
+		return -ENOTEMPTY;
+	case LAST_DOT:
+		return -EINVAL;
+	default:
+		return -EBUSY;	/* LAST_ROOT */
 	}
-	if (IS_ERR(d))
-		inode_unlock(*dir);
-	return d;
 }
 
-int do_unlinkat(int dfd, const char *name)
+/*
+ * unlink and rmdir: the victim is looked up with its parent locked, and
+ * the parent stays locked until the victim is gone.
+ */
+static int do_remove(int dfd, const char *name, bool rmdir)
 {
 	struct nameidata nd;
 	struct dentry *d;
 	struct inode *dir;
-	int err;
+	int err = path_parentat(dfd, name, &nd);
 
-	err = path_parentat(dfd, name, &nd);
 	if (err)
 		return err;
-	if (nd.last_type != LAST_NORM) {
-		nd_release(&nd);
-		return -EISDIR;
-	}
-	d = lookup_victim(&nd, &dir);
+	if (nd.last_type != LAST_NORM)
+		d = ERR_PTR(dots_removal_error(nd.last_type, rmdir));
+	else
+		d = lookup_last_locked(&nd, true);
 	if (IS_ERR(d)) {
 		nd_release(&nd);
 		return PTR_ERR(d);
 	}
-	if (nd_trailing_slash(&nd))
+	dir = nd.path.dentry->d_inode;
+	if (rmdir)
+		err = vfs_rmdir(dir, d);
+	else if (nd_trailing_slash(&nd))
 		err = d_is_dir(d) ? -EISDIR : -ENOTDIR;	/* "name/" is never a file to unlink */
 	else
 		err = vfs_unlink(dir, d);
@@ -226,41 +229,12 @@ int do_unlinkat(int dfd, const char *name)
 	return err;
 }
 
+int do_unlinkat(int dfd, const char *name)
+{
+	return do_remove(dfd, name, false);
+}
+
 int do_rmdir(int dfd, const char *name)
 {
-	struct nameidata nd;
-	struct dentry *d;
-	struct inode *dir;
-	int err;
-
-	err = path_parentat(dfd, name, &nd);
-	if (err)
-		return err;
-	switch (nd.last_type) {
-	case LAST_DOTDOT:
-		err = -ENOTEMPTY;
-		break;
-	case LAST_DOT:
-		err = -EINVAL;
-		break;
-	case LAST_ROOT:
-		err = -EBUSY;
-		break;
-	case LAST_NORM:
-		break;
-	}
-	if (err) {
-		nd_release(&nd);
-		return err;
-	}
-	d = lookup_victim(&nd, &dir);
-	if (IS_ERR(d)) {
-		nd_release(&nd);
-		return PTR_ERR(d);
-	}
-	err = vfs_rmdir(dir, d);
-	inode_unlock(dir);
-	dput(d);
-	nd_release(&nd);
-	return err;
+	return do_remove(dfd, name, true);
 }

@@ -49,6 +49,18 @@ struct super_block *alloc_super(const struct super_operations *ops, u64 magic)
 	return sb;
 }
 
+struct super_block *sb_set_root(struct super_block *sb, struct inode *root)
+{
+	if (root)
+		sb->s_root = d_make_root(root);
+	if (!sb->s_root) {
+		iput(root);
+		kfree(sb);
+		return ERR_PTR(-ENOMEM);
+	}
+	return sb;
+}
+
 struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where)
 {
 	struct super_block *sb;

@@ -89,10 +89,26 @@ static void nd_jump_root(struct nameidata *nd)
 }
 
 /* Move nd->path to next, taking over its reference. */
-void nd_step(struct nameidata *nd, struct path *next)
+static void nd_step(struct nameidata *nd, struct path *next)
 {
 	path_put(&nd->path);
 	nd->path = *next;
+}
+
+int nd_step_or_link(struct nameidata *nd, struct path *next, bool follow, struct inode **link)
+{
+	if (d_is_negative(next->dentry)) {
+		path_put(next);
+		return -ENOENT;
+	}
+	if (follow && S_ISLNK(next->dentry->d_inode->i_mode)) {
+		*link = next->dentry->d_inode;
+		ihold(*link);
+		path_put(next);
+		return 0;
+	}
+	nd_step(nd, next);
+	return 0;
 }
 
 /* "..": up one level, never above nd->root, across mount boundaries. */
@@ -192,18 +208,7 @@ static int walk_component(struct nameidata *nd, const struct qstr *name, enum la
 	err = lookup_child(&nd->path, name, &next);
 	if (err)
 		return err;
-	if (d_is_negative(next.dentry)) {
-		path_put(&next);
-		return -ENOENT;
-	}
-	if (S_ISLNK(next.dentry->d_inode->i_mode)) {
-		*link = next.dentry->d_inode;
-		ihold(*link);
-		path_put(&next);
-		return 0;
-	}
-	nd_step(nd, &next);
-	return 0;
+	return nd_step_or_link(nd, &next, true, link);
 }
 
 /* Count a symlink and hand out its target; the inode reference becomes the walk's. */
@@ -302,18 +307,7 @@ static int lookup_last(struct nameidata *nd, struct inode **link)
 	err = lookup_child(&nd->path, &nd->last, &next);
 	if (err)
 		return err;
-	if (d_is_negative(next.dentry)) {
-		path_put(&next);
-		return -ENOENT;
-	}
-	if (S_ISLNK(next.dentry->d_inode->i_mode) && (nd->flags & LOOKUP_FOLLOW)) {
-		*link = next.dentry->d_inode;
-		ihold(*link);
-		path_put(&next);
-		return 0;
-	}
-	nd_step(nd, &next);
-	return 0;
+	return nd_step_or_link(nd, &next, nd->flags & LOOKUP_FOLLOW, link);
 }
 
 int path_lookupat(int dfd, const char *name, unsigned int flags, struct path *out)
@@ -352,32 +346,40 @@ int path_parentat(int dfd, const char *name, struct nameidata *nd)
 	return err;
 }
 
+struct dentry *lookup_last_locked(struct nameidata *nd, bool exists)
+{
+	struct inode *dir = nd->path.dentry->d_inode;
+	struct dentry *d;
+
+	inode_lock(dir);
+	d = lookup_one(nd->path.dentry, &nd->last);
+	if (!IS_ERR(d) && d_is_negative(d) == exists) {
+		dput(d);
+		d = ERR_PTR(exists ? -ENOENT : -EEXIST);
+	}
+	if (IS_ERR(d))
+		inode_unlock(dir);
+	return d;
+}
+
 struct dentry *filename_create(int dfd, const char *name, bool is_dir, struct path *parent)
 {
 	struct nameidata nd;
 	struct dentry *d;
-	struct inode *dir;
-	int err;
+	int err = path_parentat(dfd, name, &nd);
 
-	err = path_parentat(dfd, name, &nd);
 	if (err)
 		return ERR_PTR(err);
-	if (nd.last_type != LAST_NORM) {
-		nd_release(&nd);
-		return ERR_PTR(-EEXIST);	/* ".", ".." and "/" exist */
-	}
-	dir = nd.path.dentry->d_inode;
-	inode_lock(dir);
-	d = lookup_one(nd.path.dentry, &nd.last);
-	if (!IS_ERR(d) && !d_is_negative(d)) {
+	if (nd.last_type != LAST_NORM)
+		d = ERR_PTR(-EEXIST);	/* ".", ".." and "/" exist */
+	else
+		d = lookup_last_locked(&nd, false);
+	if (!IS_ERR(d) && nd_trailing_slash(&nd) && !is_dir) {
 		dput(d);
-		d = ERR_PTR(-EEXIST);
-	} else if (!IS_ERR(d) && nd_trailing_slash(&nd) && !is_dir) {
-		dput(d);
+		inode_unlock(nd.path.dentry->d_inode);
 		d = ERR_PTR(-ENOENT);	/* "name/" can only be made a directory */
 	}
 	if (IS_ERR(d)) {
-		inode_unlock(dir);
 		nd_release(&nd);
 		return d;
 	}
@@ -412,6 +414,19 @@ char *getname(const char *uname)
 void putname(char *name)
 {
 	kfree(name);
+}
+
+int at_lookup_flags(int flags, int allowed)
+{
+	unsigned int lookup = LOOKUP_FOLLOW;
+
+	if (flags & ~allowed)
+		return -EINVAL;
+	if (flags & AT_SYMLINK_NOFOLLOW)
+		lookup &= ~LOOKUP_FOLLOW;
+	if (flags & AT_EMPTY_PATH)
+		lookup |= LOOKUP_EMPTY;
+	return lookup;
 }
 
 int user_path_at(int dfd, const char *uname, unsigned int flags, struct path *out)

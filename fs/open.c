@@ -76,18 +76,7 @@ static int open_last(struct nameidata *nd, int flags, umode_t mode, struct inode
 		err = lookup_child(&nd->path, &nd->last, &next);
 	if (err)
 		return err;
-	if (d_is_negative(next.dentry)) {
-		path_put(&next);
-		return -ENOENT;
-	}
-	if (S_ISLNK(next.dentry->d_inode->i_mode) && (nd->flags & LOOKUP_FOLLOW)) {
-		*link = next.dentry->d_inode;
-		ihold(*link);
-		path_put(&next);
-		return 0;
-	}
-	nd_step(nd, &next);
-	return 0;
+	return nd_step_or_link(nd, &next, nd->flags & LOOKUP_FOLLOW, link);
 }
 
 /* Is this kind of file openable with these flags? */

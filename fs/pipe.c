@@ -290,16 +290,9 @@ static struct super_block *pipefs_mount(struct file_system_type *type)
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
 	root = new_inode(sb);
-	if (root) {
+	if (root)
 		root->i_mode = S_IFDIR | 0700;
-		sb->s_root = d_make_root(root);
-	}
-	if (!sb->s_root) {
-		iput(root);
-		kfree(sb);
-		return ERR_PTR(-ENOMEM);
-	}
-	return sb;
+	return sb_set_root(sb, root);
 }
 
 static struct file_system_type pipefs_type = { .name = "pipefs", .mount = pipefs_mount };

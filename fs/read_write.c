@@ -15,17 +15,11 @@
 #include <usercopy.h>
 #include <vfs_ops.h>
 
-/*
- * The most one call moves, as in Linux: INT_MAX rounded down to a page.
- * (uio.h's MAX_RW_COUNT replaces this once it is on main.)
- */
-#define RW_COUNT_LIMIT 0x7ffff000ul
-
-
+/* The most one call moves, as in Linux (uio.h): a larger request is cut short. */
 static void clamp_count(struct iov_iter *iter)
 {
-	if (iter->count > RW_COUNT_LIMIT)
-		iter->count = RW_COUNT_LIMIT;
+	if (iter->count > MAX_RW_COUNT)
+		iter->count = MAX_RW_COUNT;
 }
 
 /*
@@ -87,28 +81,15 @@ static void file_pos_unlock(struct file *f)
 		mutex_unlock(&f->f_pos_lock);
 }
 
-ssize_t vfs_read_at_pos(struct file *f, struct iov_iter *iter)
+/* f_pos_lock is held across the whole call (see the top of this file). */
+ssize_t vfs_rw_at_pos(struct file *f, struct iov_iter *iter, bool write)
 {
 	ssize_t ret;
 	u64 pos;
 
 	file_pos_lock(f);
 	pos = f->f_pos;
-	ret = vfs_read(f, iter, &pos);
-	if (ret >= 0)
-		f->f_pos = pos;
-	file_pos_unlock(f);
-	return ret;
-}
-
-ssize_t vfs_write_at_pos(struct file *f, struct iov_iter *iter)
-{
-	ssize_t ret;
-	u64 pos;
-
-	file_pos_lock(f);
-	pos = f->f_pos;
-	ret = vfs_write(f, iter, &pos);
+	ret = write ? vfs_write(f, iter, &pos) : vfs_read(f, iter, &pos);
 	if (ret >= 0)
 		f->f_pos = pos;
 	file_pos_unlock(f);

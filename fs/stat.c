@@ -44,16 +44,12 @@ void vfs_getattr(const struct path *path, struct stat *st)
 
 int vfs_fstatat(int dfd, const char *name, struct stat *st, int flags)
 {
-	unsigned int lookup = LOOKUP_FOLLOW;
+	int lookup = at_lookup_flags(flags, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH);
 	struct path path;
 	int err;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lookup &= ~LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
+	if (lookup < 0)
+		return lookup;
 	err = path_lookupat(dfd, name, lookup, &path);
 	if (err)
 		return err;

@@ -125,16 +125,12 @@ static s64 id_arg(u32 id)
 
 long sys_fchownat(int dfd, const char *filename, u32 user, u32 group, int flag)
 {
-	unsigned int lookup = LOOKUP_FOLLOW;
+	int lookup = at_lookup_flags(flag, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
 	struct path path;
 	long err;
 
-	if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (flag & AT_SYMLINK_NOFOLLOW)
-		lookup &= ~LOOKUP_FOLLOW;
-	if (flag & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
+	if (lookup < 0)
+		return lookup;
 	err = user_path_at(dfd, filename, lookup, &path);
 	if (err)
 		return err;
@@ -173,13 +169,13 @@ static bool valid_time(const struct timespec64 *t)
 
 long sys_utimensat(int dfd, const char *filename, const struct timespec64 *utimes, int flags)
 {
-	unsigned int lookup = LOOKUP_FOLLOW;
+	int lookup = at_lookup_flags(flags, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH);
 	struct timespec64 times[2], *tp = NULL;
 	struct path path;
 	long err;
 
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
+	if (lookup < 0)
+		return lookup;
 	if (utimes) {
 		if (copy_from_user(times, utimes, sizeof(times)))
 			return -EFAULT;
@@ -187,10 +183,6 @@ long sys_utimensat(int dfd, const char *filename, const struct timespec64 *utime
 			return -EINVAL;
 		tp = times;
 	}
-	if (flags & AT_SYMLINK_NOFOLLOW)
-		lookup &= ~LOOKUP_FOLLOW;
-	if (flags & AT_EMPTY_PATH)
-		lookup |= LOOKUP_EMPTY;
 	if (filename) {
 		err = user_path_at(dfd, filename, lookup, &path);
 	} else {

@@ -23,7 +23,7 @@ static long rw_iter(int fd, struct iov_iter *iter, const s64 *pos, bool write)
 
 		ret = write ? vfs_write(f, iter, &p) : vfs_read(f, iter, &p);
 	} else {
-		ret = write ? vfs_write_at_pos(f, iter) : vfs_read_at_pos(f, iter);
+		ret = vfs_rw_at_pos(f, iter, write);
 	}
 	fput(f);
 	return ret;

@@ -225,20 +225,11 @@ static const struct super_operations tmpfs_sops = {
 static struct super_block *tmpfs_mount(struct file_system_type *type)
 {
 	struct super_block *sb = alloc_super(&tmpfs_sops, TMPFS_MAGIC);
-	struct inode *root;
 
 	(void)type;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
-	root = tmpfs_get_inode(sb, S_IFDIR | 0755, 0);
-	if (root)
-		sb->s_root = d_make_root(root);
-	if (!sb->s_root) {
-		iput(root);
-		kfree(sb);
-		return ERR_PTR(-ENOMEM);
-	}
-	return sb;
+	return sb_set_root(sb, tmpfs_get_inode(sb, S_IFDIR | 0755, 0));
 }
 
 struct file_system_type tmpfs_fs_type = {

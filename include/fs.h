@@ -252,6 +252,12 @@ struct vfsmount {
 };
 
 struct super_block *alloc_super(const struct super_operations *ops, u64 magic);
+/*
+ * The end of a file system's mount(): give the new super block its root
+ * directory and return it, or, if root is NULL or its dentry cannot be
+ * had, free both and return ERR_PTR(-ENOMEM).
+ */
+struct super_block *sb_set_root(struct super_block *sb, struct inode *root);
 dev_t new_anon_dev(void);
 /* Mount a new instance of type on `where` (NULL: as the root). */
 struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where);

@@ -7,6 +7,7 @@
 #ifndef PAGODA_VFS_ABI_H
 #define PAGODA_VFS_ABI_H
 
+#include <fcntl.h>
 #include <types.h>
 
 #define PATH_MAX 4096		/* bytes in a path, counting the NUL */
@@ -14,46 +15,13 @@
 #define MAXSYMLINKS 40		/* symlinks followed in one lookup */
 #define PIPE_BUF 4096		/* writes up to this size are atomic */
 
-/* open() flags (octal, as in <asm-generic/fcntl.h>). */
-#define O_ACCMODE 00000003
-#define O_RDONLY 00000000
-#define O_WRONLY 00000001
-#define O_RDWR 00000002
-#define O_CREAT 00000100
-#define O_EXCL 00000200
-#define O_NOCTTY 00000400
-#define O_TRUNC 00001000
-#define O_APPEND 00002000
-#define O_NONBLOCK 00004000
-#define O_DSYNC 00010000
+/*
+ * The open(), *at() and fcntl() flags shared with the rest of the kernel
+ * live in <fcntl.h>; here are the ones only the file system calls use.
+ */
 #define O_ASYNC 00020000
-#define O_DIRECT 00040000
-#define O_LARGEFILE 00100000
-#define O_DIRECTORY 00200000
-#define O_NOFOLLOW 00400000
-#define O_NOATIME 01000000
-#define O_CLOEXEC 02000000
-#define O_SYNC 04010000
-#define O_PATH 010000000
-#define O_TMPFILE 020200000
-
-/* The *at() calls. */
-#define AT_FDCWD (-100)
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EACCESS 0x200
-#define AT_REMOVEDIR 0x200
-#define AT_SYMLINK_FOLLOW 0x400
+#define AT_EACCESS 0x200		/* faccessat: same bit as AT_REMOVEDIR */
 #define AT_NO_AUTOMOUNT 0x800
-#define AT_EMPTY_PATH 0x1000
-
-/* fcntl() */
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
 
 /* lseek() */
 #define SEEK_SET 0

@@ -49,8 +49,13 @@ int link_path_walk(const char *name, struct nameidata *nd);
 int nd_walk_link(struct nameidata *nd, struct inode *link);
 /* Resolve a last component that is not a name (".", "..", "/"). */
 int nd_walk_dots(struct nameidata *nd);
-/* Move the walk to next (taking over its reference). */
-void nd_step(struct nameidata *nd, struct path *next);
+/*
+ * Move the walk to next, a component just looked up, taking over its
+ * reference: ENOENT if it is negative; if it is a symlink and follow is
+ * set, the walk stays put and *link gets the link's inode (referenced)
+ * for nd_walk_link.
+ */
+int nd_step_or_link(struct nameidata *nd, struct path *next, bool follow, struct inode **link);
 /* Was the last component followed by a slash? */
 bool nd_trailing_slash(const struct nameidata *nd);
 
@@ -63,6 +68,13 @@ struct dentry *lookup_one(struct dentry *dir, const struct qstr *name);
 int path_lookupat(int dfd, const char *name, unsigned int flags, struct path *out);
 int path_parentat(int dfd, const char *name, struct nameidata *nd);
 /*
+ * After path_parentat, for calls that change the parent (create, unlink,
+ * rmdir): lock the parent and look nd->last up in it.  The name must
+ * exist if exists is set (else ENOENT), or must not (else EEXIST).  The
+ * parent stays locked on success only; nd is the caller's either way.
+ */
+struct dentry *lookup_last_locked(struct nameidata *nd, bool exists);
+/*
  * For mkdir, mknod, symlink, link: the parent, locked, and a negative
  * dentry for the new name; or ERR_PTR (-EEXIST if the name is taken).
  */
@@ -73,5 +85,12 @@ void done_path_create(struct path *parent, struct dentry *dentry);
 char *getname(const char *uname);
 void putname(char *name);
 int user_path_at(int dfd, const char *uname, unsigned int flags, struct path *out);
+
+/*
+ * The lookup flags for an *at() call that follows a final symlink unless
+ * given AT_SYMLINK_NOFOLLOW, and takes AT_EMPTY_PATH; -EINVAL if flags
+ * holds a bit outside allowed (the AT_* bits this call accepts).
+ */
+int at_lookup_flags(int flags, int allowed);
 
 #endif

@@ -52,9 +52,11 @@ void vfs_getattr(const struct path *path, struct stat *st);
 int vfs_fstatat(int dfd, const char *name, struct stat *st, int flags);
 int vfs_statfs(const struct path *path, struct statfs *buf);
 
-/* Read/write at the file's shared offset (fs/read_write.c). */
-ssize_t vfs_read_at_pos(struct file *f, struct iov_iter *iter);
-ssize_t vfs_write_at_pos(struct file *f, struct iov_iter *iter);
+/*
+ * Read (or write, if write) at the file's shared offset, as read() and
+ * write() do; the offset moves only on success (fs/read_write.c).
+ */
+ssize_t vfs_rw_at_pos(struct file *f, struct iov_iter *iter, bool write);
 s64 vfs_llseek(struct file *f, s64 offset, int whence);
 
 #endif

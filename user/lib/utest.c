@@ -2,15 +2,19 @@
  * utest runner (see utest.h).  Each test runs in a forked child; the parent
  * waits for it and prints the TAP line, so even a test that crashes or
  * hangs produces its line and the program goes on with the next test.
+ * The helpers the tests share (child processes, files) follow the runner's
+ * own small functions.
  */
 #include "utest.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +95,64 @@ int utest_failed(void)
 void utest_watchdog(void)
 {
 	alarm(utest_timeout);
+}
+
+int wait_status(pid_t pid)
+{
+	int status;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (!CHECK_EQ(r, pid))
+		return -1;
+	return status;
+}
+
+int exited_with(int status, int code)
+{
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+int killed_by(int status, int sig)
+{
+	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+int run_in_child(void (*fn)(void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		fn(arg);
+		_exit(0);
+	}
+	if (!CHECK(pid > 0))
+		return -1;
+	return wait_status(pid);
+}
+
+void read_byte(void *addr)
+{
+	(void)*(volatile char *)addr;
+}
+
+void write_byte(void *addr)
+{
+	*(volatile char *)addr = 1;
+}
+
+void put_file(const char *name, const char *s)
+{
+	int fd = open(name, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+
+	REQUIRE(fd >= 0);
+	REQUIRE(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
+	close(fd);
 }
 
 /*

@@ -24,7 +24,9 @@
 #define UTEST_H
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 typedef void (*utest_fn)(void);
 
@@ -121,5 +123,43 @@ void utest_register_child(const char *name, utest_child_fn fn);
 	} while (0)
 
 void utest_abort(void) __attribute__((noreturn));
+
+/* ---- child processes ---------------------------------------------------- */
+
+/*
+ * Wait for the child pid, retrying when a signal interrupts the wait:
+ * its wait status, or -1 (and a failed check) if waitpid fails.
+ */
+int wait_status(pid_t pid);
+/* The wait status (from wait_status) of a child that exited with code. */
+int exited_with(int status, int code);
+/* The wait status (from wait_status) of a child killed by signal sig. */
+int killed_by(int status, int sig);
+/*
+ * Fork and run fn(arg) in the child, which exits with 0 if fn returns;
+ * core dumps are off there, since such a child is often meant to die of
+ * a signal.  Returns the child's wait status, or -1 (and a failed check)
+ * if fork fails.
+ */
+int run_in_child(void (*fn)(void *arg), void *arg);
+/* Touch the byte at addr, for run_in_child: each returns only if the access worked. */
+void read_byte(void *addr);
+void write_byte(void *addr);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Create (or truncate) name, mode 0644, holding the string s; the test ends if that fails. */
+void put_file(const char *name, const char *s);
+
+/* ---- Linux records that musl's headers do not declare ------------------ */
+
+/* One record of getdents64(). */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
 
 #endif

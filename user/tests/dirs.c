@@ -20,24 +20,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* The kernel's record for getdents64 (musl's headers do not export it). */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-static void put_file(const char *name, const char *s)
-{
-	int fd = open(name, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
-	close(fd);
-}
-
 /* First bytes of a file as a string, or "" if it cannot be read. */
 static const char *peek(const char *name)
 {

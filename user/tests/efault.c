@@ -90,15 +90,6 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
-static int wait_status(pid_t pid)
-{
-	int status = -1;
-
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-}
-
 TEST(read_write_with_bad_buffer_are_efault)
 {
 	char buf[16];
@@ -395,14 +386,6 @@ TEST(buffer_straddling_unmapped_page_is_short_on_files_efault_on_pipes)
 	unlink("sf");
 	unlink("sf_out");
 }
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* Count the records in a getdents64 result; add each "sNN" to seen[]. */
 static int count_records(const char *buf, long n, int *seen, int nseen)

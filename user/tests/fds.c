@@ -31,15 +31,6 @@ static int scratch(const char *name, const char *s)
 	return fd;
 }
 
-static int wait_status(pid_t pid)
-{
-	int status = -1;
-
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-}
-
 TEST(dup_returns_lowest_free_fd_sharing_the_description)
 {
 	char c;

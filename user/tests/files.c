@@ -17,16 +17,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* Create (or truncate) name with the given contents. */
-static void put_file(const char *name, const char *s)
-{
-	int fd = open(name, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-
-	REQUIRE(fd >= 0);
-	REQUIRE(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
-	close(fd);
-}
-
 /* The whole file as a NUL-terminated string (at most n-1 bytes). */
 static ssize_t get_file(const char *name, char *buf, size_t n)
 {

@@ -11,73 +11,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096UL
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static int wait_status(pid_t pid)
+/* The access, made in a child, kills it with SIGSEGV. */
+static int faults(void (*access)(void *), void *p)
 {
-	int status;
-	pid_t r;
-
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (!CHECK_EQ(r, pid))
-		return -1;
-	return status;
+	return killed_by(run_in_child(access, p), SIGSEGV);
 }
 
-static void no_core(void)
+/* The access, made in a child, works. */
+static int works(void (*access)(void *), void *p)
 {
-	struct rlimit rl = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &rl);
-}
-
-/* Ways to touch one byte; each returns normally only if the access worked. */
-static void do_read(volatile char *p)
-{
-	(void)*p;
-}
-
-static void do_write(volatile char *p)
-{
-	*p = 1;
-}
-
-/* Run access(p) in a child; returns the child's wait status. */
-static int access_in_child(void (*access)(volatile char *), void *p)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		no_core();
-		access(p);
-		_exit(0);
-	}
-	if (!CHECK(pid > 0))
-		return -1;
-	return wait_status(pid);
-}
-
-static int faults(void (*access)(volatile char *), void *p)
-{
-	int status = access_in_child(access, p);
-
-	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
-}
-
-static int works(void (*access)(volatile char *), void *p)
-{
-	int status = access_in_child(access, p);
-
-	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return exited_with(run_in_child(access, p), 0);
 }
 
 static char *map(size_t len)
@@ -123,7 +73,7 @@ TEST(brk_grows_shrinks_and_refuses_bad_values)
 	/* Shrink: the pages wholly above the new break are gone. */
 	top = (start + PAGE - 1) & ~(PAGE - 1);
 	CHECK_EQ(brk_(start), start);
-	CHECK(faults(do_read, (char *)top + PAGE));
+	CHECK(faults(read_byte, (char *)top + PAGE));
 	/* Grow again: fresh zero pages, the old contents are not back. */
 	CHECK_EQ(brk_(want), want);
 	CHECK(all_bytes((char *)top, want - top, 0));
@@ -222,10 +172,10 @@ TEST(mprotect_read_only_makes_writes_fault)
 
 	memset(p, 'x', 2 * PAGE);
 	CHECK_EQ(mprotect(p, PAGE, PROT_READ), 0);
-	CHECK(works(do_read, p));
-	CHECK(faults(do_write, p + 10));
+	CHECK(works(read_byte, p));
+	CHECK(faults(write_byte, p + 10));
 	/* Only the first page changed. */
-	CHECK(works(do_write, p + PAGE));
+	CHECK(works(write_byte, p + PAGE));
 	CHECK_EQ(p[0], 'x');
 }
 
@@ -235,9 +185,9 @@ TEST(mprotect_none_faults_and_rw_keeps_contents)
 
 	memset(p, 'k', 3 * PAGE);
 	CHECK_EQ(mprotect(p, 3 * PAGE, PROT_NONE), 0);
-	CHECK(faults(do_read, p));
-	CHECK(faults(do_read, p + 2 * PAGE + 5));
-	CHECK(faults(do_write, p + PAGE));
+	CHECK(faults(read_byte, p));
+	CHECK(faults(read_byte, p + 2 * PAGE + 5));
+	CHECK(faults(write_byte, p + PAGE));
 	CHECK_EQ(mprotect(p, 3 * PAGE, RW), 0);
 	CHECK(all_bytes(p, 3 * PAGE, 'k'));
 	p[PAGE] = 'w';
@@ -253,11 +203,11 @@ TEST(map_fixed_replaces_part_of_a_mapping_but_a_hint_does_not)
 	CHECK(q == p + PAGE);
 	/* The replaced pages are new zero pages with the new protection. */
 	CHECK(all_bytes(p + PAGE, 2 * PAGE, 0));
-	CHECK(faults(do_write, p + PAGE));
+	CHECK(faults(write_byte, p + PAGE));
 	/* The rest keeps contents and protection. */
 	CHECK(all_bytes(p, PAGE, 'A'));
 	CHECK(all_bytes(p + 3 * PAGE, PAGE, 'A'));
-	CHECK(works(do_write, p + 3 * PAGE));
+	CHECK(works(write_byte, p + 3 * PAGE));
 
 	/* Without MAP_FIXED the address is only a hint: we get elsewhere. */
 	q = mmap(p, PAGE, RW, ANON, -1, 0);
@@ -276,14 +226,14 @@ TEST(munmap_middle_page_splits_mapping)
 	CHECK_EQ(munmap(p + PAGE, PAGE), 0);
 	CHECK(all_bytes(p, PAGE, 'a'));
 	CHECK(all_bytes(p + 2 * PAGE, PAGE, 'c'));
-	CHECK(faults(do_read, p + PAGE));
-	CHECK(faults(do_read, p + 2 * PAGE - 1));
+	CHECK(faults(read_byte, p + PAGE));
+	CHECK(faults(read_byte, p + 2 * PAGE - 1));
 	/* Both halves are independent mappings: each can go on its own. */
 	CHECK_EQ(munmap(p, PAGE), 0);
 	CHECK(all_bytes(p + 2 * PAGE, PAGE, 'c'));
-	CHECK(faults(do_read, p));
+	CHECK(faults(read_byte, p));
 	CHECK_EQ(munmap(p + 2 * PAGE, PAGE), 0);
-	CHECK(faults(do_read, p + 2 * PAGE));
+	CHECK(faults(read_byte, p + 2 * PAGE));
 }
 
 TEST(madvise_dontneed_zeroes_private_but_not_shared)
@@ -332,7 +282,7 @@ TEST(invalid_mapping_arguments_are_einval)
 	CHECK_ERR(madvise(p, PAGE, 12345), EINVAL);
 	/* The mapping is still intact after all that. */
 	p[0] = 1;
-	CHECK(works(do_write, p + PAGE));
+	CHECK(works(write_byte, p + PAGE));
 }
 
 TEST(munmap_makes_access_fault_and_tolerates_holes)
@@ -340,10 +290,10 @@ TEST(munmap_makes_access_fault_and_tolerates_holes)
 	char *p = map(3 * PAGE);
 
 	memset(p, 1, 3 * PAGE);
-	CHECK(works(do_read, p + PAGE));
+	CHECK(works(read_byte, p + PAGE));
 	CHECK_EQ(munmap(p + PAGE, PAGE), 0);
-	CHECK(faults(do_read, p + PAGE));
-	CHECK(faults(do_write, p + PAGE));
+	CHECK(faults(read_byte, p + PAGE));
+	CHECK(faults(write_byte, p + PAGE));
 	/* munmap of a hole is not an error... */
 	CHECK_EQ(munmap(p + PAGE, PAGE), 0);
 	/* ...but mprotect and madvise want every page mapped. */
@@ -352,8 +302,8 @@ TEST(munmap_makes_access_fault_and_tolerates_holes)
 	CHECK_ERR(madvise(p + PAGE, PAGE, MADV_DONTNEED), ENOMEM);
 	/* A range spanning the hole can be unmapped at once. */
 	CHECK_EQ(munmap(p, 3 * PAGE), 0);
-	CHECK(faults(do_read, p));
-	CHECK(faults(do_write, p + 2 * PAGE));
+	CHECK(faults(read_byte, p));
+	CHECK(faults(write_byte, p + 2 * PAGE));
 }
 
 TEST(huge_mmap_length_is_enomem)

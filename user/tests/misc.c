@@ -24,19 +24,6 @@
 #define KERNEL_ADDR 0xffffffff80000000UL	/* where Linux (and Pagoda) put the kernel */
 #define NONCANONICAL 0x0000800000000000UL	/* first address past the user half */
 
-static int wait_status(pid_t pid)
-{
-	int status;
-	pid_t r;
-
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (!CHECK_EQ(r, pid))
-		return -1;
-	return status;
-}
-
 TEST(uname_reports_x86_64_machine)
 {
 	struct utsname u;
@@ -260,22 +247,7 @@ TEST(kernel_address_in_syscall_is_efault)
 /* Touch addr in a child; returns the child's wait status. */
 static int touch_in_child(unsigned long addr, int write)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct rlimit none = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &none);
-		signal(SIGSEGV, SIG_DFL);
-		if (write)
-			*(volatile char *)addr = 1;
-		else
-			(void)*(volatile char *)addr;
-		_exit(0);
-	}
-	if (!CHECK(pid > 0))
-		return -1;
-	return wait_status(pid);
+	return run_in_child(write ? write_byte : read_byte, (void *)addr);
 }
 
 TEST(kernel_address_access_kills_with_sigsegv)

@@ -18,15 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int wait_status(pid_t pid)
-{
-	int status = -1;
-
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return status;
-}
-
 /* The child exited normally with status 0. */
 #define CHECK_CHILD_OK(pid)                                                  \
 	({                                                                   \

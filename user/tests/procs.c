@@ -21,26 +21,6 @@
 
 extern char **environ;
 
-/* waitpid that survives EINTR; returns the status (or -1 on error). */
-static int wait_status(pid_t pid)
-{
-	int status;
-	pid_t r;
-
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (!CHECK_EQ(r, pid))
-		return -1;
-	return status;
-}
-
-/* The child exited normally with this code. */
-static int exited_with(int status, int code)
-{
-	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
-}
-
 /* Write/read a whole small record on a pipe (at most PIPE_BUF: atomic). */
 static int put(int fd, const void *p, size_t n)
 {

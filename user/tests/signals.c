@@ -23,29 +23,6 @@
 
 #define PAGE 4096UL
 
-static int wait_status(pid_t pid)
-{
-	int status;
-	pid_t r;
-
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (!CHECK_EQ(r, pid))
-		return -1;
-	return status;
-}
-
-static int exited_with(int status, int code)
-{
-	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
-}
-
-static int killed_by(int status, int sig)
-{
-	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == sig;
-}
-
 /* ---- handlers that record what they saw ------------------------------ */
 
 static volatile sig_atomic_t hits;

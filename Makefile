@@ -24,7 +24,8 @@ NASMFLAGS := -f elf64 -g -F dwarf -w+all -Ikernel/
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
 C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c)
-ASM_SOURCES := $(wildcard boot/*.asm kernel/*.asm mm/*.asm)
+# boot/ap_trampoline.asm is not linked: it is a flat binary carried as data.
+ASM_SOURCES := $(filter-out boot/ap_trampoline.asm,$(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 
 # User programs: static musl binaries that run unchanged on Linux and Pagoda.
@@ -60,6 +61,13 @@ $(BUILD)/%.o: %.asm Makefile kernel/trap_frame.inc
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) $< -o $@
+
+$(BUILD)/ap_trampoline.bin: boot/ap_trampoline.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f bin $< -o $@
+
+$(BUILD)/kernel/ap_trampoline_blob.o: $(BUILD)/ap_trampoline.bin
 
 $(BUILD)/ksyms.o $(BUILD)/ksyms_empty.o: $(BUILD)/%.o: $(BUILD)/%.c
 	@echo "  CC      $<"

@@ -13,6 +13,12 @@ void pic_disable(void);
 void lapic_init(void);
 void lapic_eoi(void);
 u32 lapic_id(void);
+/* Inter-processor interrupts (kernel/smp.c). */
+void lapic_send_ipi(u32 apic_id, int vector);
+void lapic_send_nmi(u32 apic_id);
+void lapic_send_init(u32 apic_id);
+void lapic_send_startup(u32 apic_id, u8 page);
+
 /* One-shot count-down used to calibrate the timer; see time.c. */
 void lapic_timer_oneshot_max(void);
 u32 lapic_timer_current(void);

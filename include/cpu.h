@@ -13,5 +13,7 @@ extern struct cpu_features cpu_features;
 
 /* Detect features and turn on the protections this CPU has (SMEP, SMAP). */
 void cpu_init_features(void);
+/* Turn on SMEP, SMAP and global pages on the calling CPU (after detection). */
+void cpu_enable_protections(void);
 
 #endif

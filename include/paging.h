@@ -48,6 +48,8 @@ pte_t *page_walk(pte_t *pml4, u64 va, bool create);
  */
 void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
 		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg);
+/* Free the tables below a top-level entry already taken out of its PML4. */
+void free_pml4_entry_tables(pte_t entry);
 /* Free the page-table pages of the user half (not the pages they map). */
 void free_user_page_tables(pte_t *pml4);
 /* Call fn for every present leaf mapping in [start, end). */

@@ -10,6 +10,9 @@ __printf(1, 2) __noreturn void panic(const char *fmt, ...);
 /* Panic from a trap: prints the saved registers and a backtrace from them. */
 __printf(2, 3) __noreturn void panic_trap(struct trap_frame *tf, const char *fmt, ...);
 
+/* Is a panic under way (on any CPU)? */
+bool panic_in_progress(void);
+
 /* Print a backtrace of the current stack (for warnings). */
 void dump_stack(void);
 

@@ -38,6 +38,10 @@ struct cpu {
 	int id;			/* 0 for the boot CPU */
 	u32 apic_id;
 	struct task *idle;	/* runs when nothing else can */
+	bool online;		/* set by the CPU itself once it schedules */
+	bool idling;		/* rq_lock: halted in the idle loop, may need a kick */
+	u64 ist_tops[3];	/* its interrupt stacks (the boot CPU's are static) */
+	void *idle_stack_top;	/* the stack an AP starts on: its idle task's */
 
 	/* Interrupt-disable nesting, owned by this CPU (see spinlock.c). */
 	int irq_off_depth;
@@ -58,5 +62,9 @@ static inline struct cpu *this_cpu(void)
 }
 
 void percpu_init_boot_cpu(void);
+/* Point GS at cpus[id] on the CPU running this (an AP starting up). */
+void percpu_init_this_cpu(int id);
+
+extern int nr_cpus_online;
 
 #endif

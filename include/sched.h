@@ -34,6 +34,10 @@ bool wake_up_task(struct task *t, bool only_interruptible);
 void wake_up_new_task(struct task *t);
 /* A new kernel thread running fn(arg), runnable at once; NULL if out of memory. */
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
+/* The same, but it runs only on CPU cpu (-1: anywhere). */
+struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, int cpu);
+/* Free tasks whose last switch is done; interrupts on, no locks held. */
+void free_dead_tasks(void);
 /* The body of the idle loop: run what is runnable, else halt. */
 __noreturn void cpu_idle_loop(void);
 

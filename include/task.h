@@ -69,6 +69,7 @@ struct task {
 	struct spinlock lock;
 	enum task_state state;		/* rq_lock */
 	int on_cpu;			/* rq_lock: -1 unless running on a CPU */
+	u64 cpus_allowed;		/* rq_lock: the CPUs it may run on (a bit each) */
 	struct list_head run_link;	/* rq_lock: on the run queue */
 	u64 sleep_deadline_ns;		/* own: for timed sleeps */
 

@@ -18,5 +18,6 @@ u64 tsc_hz(void);
 
 void clock_init(void);
 void timer_start(void);
+void timer_start_this_cpu(void);
 
 #endif

@@ -35,6 +35,8 @@ struct trap_frame {
 #define VEC_IRQ_BASE 32		/* first vector for device interrupts */
 #define VEC_LAPIC_TIMER 32
 #define VEC_IOAPIC_BASE 48	/* I/O APIC pin n arrives at VEC_IOAPIC_BASE + n */
+#define VEC_RESCHEDULE 0xf0	/* IPI: an idle CPU has work (just wakes it) */
+#define VEC_TLB_SHOOTDOWN 0xf1	/* IPI: drop stale translations (mm/tlb.c) */
 #define VEC_SPURIOUS 255
 #define VEC_SYSCALL 0x80	/* not an IDT vector: marks a syscall's frame */
 #define VEC_PIC_SPURIOUS_MASTER 0xe7	/* the masked 8259s' spurious IRQ 7 and 15 */

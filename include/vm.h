@@ -46,6 +46,7 @@ struct mm {
 	u64 stack_top;			/* mmap_lock: top of the main stack */
 	u64 mmap_base;			/* mmap_lock: mappings are placed below this */
 	int users;			/* atomic: tasks sharing it */
+	u64 cpu_mask;			/* atomic: CPUs running it now (TLB shootdowns) */
 };
 
 #define USER_STACK_TOP 0x00007ffffffff000ul	/* one page below the top of user space */

@@ -12,6 +12,17 @@
 
 struct cpu_features cpu_features;
 
+/* The protections this CPU model offers, on the CPU running this (every CPU). */
+void cpu_enable_protections(void)
+{
+	if (cpu_features.smep)
+		write_cr4(read_cr4() | CR4_SMEP);
+	if (cpu_features.smap)
+		write_cr4(read_cr4() | CR4_SMAP);
+	if (cpu_features.pge)
+		write_cr4(read_cr4() | CR4_PGE);
+}
+
 void cpu_init_features(void)
 {
 	u32 a, b, c, d, max_leaf, max_ext;
@@ -44,10 +55,7 @@ void cpu_init_features(void)
 		}
 	}
 
-	if (f->smep)
-		write_cr4(read_cr4() | CR4_SMEP);
-	if (f->smap)
-		write_cr4(read_cr4() | CR4_SMAP);
+	cpu_enable_protections();
 	pr_info("cpu: %s %s; SMEP %s, SMAP %s, NX %s", f->vendor, f->brand,
 		f->smep ? "on" : "not available", f->smap ? "on" : "not available",
 		f->nx ? "on" : "not available");

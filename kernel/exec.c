@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <string.h>
 #include <syscall.h>
+#include <tlb.h>
 #include <traps.h>
 #include <usercopy.h>
 #include <vm.h>
@@ -194,6 +195,7 @@ static void commit_exec(struct mm *mm, const struct exec_args *a, const struct e
 	const char *base = strrchr(a->filename, '/');
 
 	t->mm = mm;
+	mm_cpu_switch(old, mm);
 	write_cr3(virt_to_phys(mm->pml4));
 	if (old)
 		mm_put(old);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <syscall.h>
 #include <timer.h>
+#include <tlb.h>
 #include <usercopy.h>
 #include <vm.h>
 
@@ -95,6 +96,7 @@ static void release_resources(struct task *t)
 	if (mm) {
 		/* Never free the page tables this CPU is using. */
 		switch_to_kernel_page_tables();
+		mm_cpu_switch(mm, NULL);
 		t->mm = NULL;
 		mm_put(mm);
 	}

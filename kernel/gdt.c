@@ -75,10 +75,11 @@ void gdt_init_this_cpu(void)
 
 	memset(&cpu->tss, 0, sizeof(cpu->tss));
 	cpu->tss.iomap_base = sizeof(cpu->tss);	/* no I/O permission bitmap */
-	if (cpu->id == 0) {
-		cpu->tss.ist[IST_DOUBLE_FAULT - 1] = (u64)boot_ist_stacks[0] + IST_STACK_SIZE;
-		cpu->tss.ist[IST_NMI - 1] = (u64)boot_ist_stacks[1] + IST_STACK_SIZE;
-		cpu->tss.ist[IST_MACHINE_CHECK - 1] = (u64)boot_ist_stacks[2] + IST_STACK_SIZE;
+	for (int i = 0; i < 3; i++) {
+		/* The boot CPU's are static; kernel/smp.c allocates the others'. */
+		u64 top = cpu->id == 0 ? (u64)boot_ist_stacks[i] + IST_STACK_SIZE : cpu->ist_tops[i];
+
+		cpu->tss.ist[i] = top;	/* slots IST_DOUBLE_FAULT, IST_NMI, IST_MACHINE_CHECK */
 	}
 	set_tss_descriptor(&gdt[GDT_TSS / 8], &cpu->tss);
 

@@ -15,6 +15,8 @@
 #define LAPIC_EOI 0x0b0
 #define LAPIC_SVR 0x0f0		/* spurious vector and the enable bit */
 #define LAPIC_ESR 0x280		/* error status */
+#define LAPIC_ICR_LOW 0x300		/* interrupt command: writing the low half sends */
+#define LAPIC_ICR_HIGH 0x310		/* destination APIC id in bits 24-31 */
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_LVT_LINT0 0x350
 #define LAPIC_LVT_LINT1 0x360
@@ -43,7 +45,7 @@ static void lapic_write(u32 reg, u32 v)
 
 void lapic_init(void)
 {
-	if (!lapic)
+	if (!lapic)	/* every CPU's APIC answers at the same address */
 		lapic = ioremap(acpi_info.lapic_phys, 4096);
 	/* Make sure the APIC is enabled globally (the firmware may not have). */
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | (1u << 11));
@@ -59,6 +61,43 @@ void lapic_init(void)
 	lapic_write(LAPIC_TPR, 0);
 	pr_info("lapic: id %u, version %#x, at %#lx", lapic_id(), lapic_read(LAPIC_VERSION) & 0xff,
 		acpi_info.lapic_phys);
+}
+
+#define ICR_DELIVERY_FIXED (0u << 8)
+#define ICR_DELIVERY_NMI (4u << 8)
+#define ICR_DELIVERY_INIT (5u << 8)
+#define ICR_DELIVERY_STARTUP (6u << 8)
+#define ICR_SEND_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
+
+/* Send one inter-processor interrupt and wait until the APIC has taken it. */
+static void lapic_send(u32 apic_id, u32 command)
+{
+	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
+	lapic_write(LAPIC_ICR_LOW, command);
+	while (lapic_read(LAPIC_ICR_LOW) & ICR_SEND_PENDING)
+		cpu_relax();
+}
+
+void lapic_send_ipi(u32 apic_id, int vector)
+{
+	lapic_send(apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
+}
+
+void lapic_send_nmi(u32 apic_id)
+{
+	lapic_send(apic_id, ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
+}
+
+void lapic_send_init(u32 apic_id)
+{
+	lapic_send(apic_id, ICR_DELIVERY_INIT | ICR_LEVEL_ASSERT);
+}
+
+/* Start-up IPI: the AP begins in real mode at page `page` (address page << 12). */
+void lapic_send_startup(u32 apic_id, u8 page)
+{
+	lapic_send(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | page);
 }
 
 void lapic_eoi(void)

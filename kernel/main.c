@@ -22,6 +22,7 @@
 #include <printk.h>
 #include <sched.h>
 #include <serial.h>
+#include <smp.h>
 #include <string.h>
 #include <time.h>
 #include <traps.h>
@@ -72,6 +73,8 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	fpu_init_cpu();
 	syscall_init_cpu();
 	time_init_realtime();
+	local_irq_enable();	/* the timer runs; starting CPUs takes TLB shootdowns */
+	smp_boot();
 	print_memory_summary();
 	if (!kthread_create(kernel_init, NULL, "kernel_init"))
 		panic("cannot create the first kernel thread");

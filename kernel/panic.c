@@ -6,6 +6,7 @@
 #include <debug_exit.h>
 #include <panic.h>
 #include <printk.h>
+#include <smp.h>
 #include <symbols.h>
 #include <traps.h>
 #include <x86.h>
@@ -14,6 +15,7 @@ static bool panicking;
 
 static __noreturn void panic_finish(void)
 {
+	smp_stop_others();
 	kprintf("---[ end Kernel panic ]---\n");
 	qemu_exit(QEMU_EXIT_PANIC);
 }
@@ -30,6 +32,11 @@ static bool panic_begin(void)
 	/* The panicking code may hold the console lock; print regardless. */
 	printk_break_lock();
 	return true;
+}
+
+bool panic_in_progress(void)
+{
+	return READ_ONCE(panicking);
 }
 
 static void print_reason(const char *fmt, va_list ap)

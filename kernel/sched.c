@@ -17,6 +17,8 @@
 #include <paging.h>
 #include <panic.h>
 #include <sched.h>
+#include <smp.h>
+#include <tlb.h>
 #include <string.h>
 #include <time.h>
 #include <traps.h>
@@ -25,20 +27,38 @@
 
 struct spinlock rq_lock = SPINLOCK_INIT("rq");
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);	/* rq_lock */
+static struct list_head dead_tasks = LIST_HEAD_INIT(dead_tasks);	/* rq_lock: to free */
 
 struct task *switch_to(u64 *prev_rsp, u64 next_rsp, struct task *prev);
 void kthread_start(void);
 
+/* The first queued task allowed on this CPU (or NULL), taken off the queue. */
+static struct task *pick_next(struct cpu *cpu)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &run_queue, run_link) {
+		if (t->cpus_allowed & (1ul << cpu->id)) {
+			list_del(&t->run_link);
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* Queue t to run, and wake an idle CPU to run it if there is one. */
 static void enqueue(struct task *t)
 {
 	list_add_tail(&t->run_link, &run_queue);
+	smp_kick_idle_cpu();
 }
 
 /* Load the next task's address space, kernel stack and TLS base. */
-static void switch_cpu_state(struct cpu *cpu, struct task *next)
+static void switch_cpu_state(struct cpu *cpu, struct task *prev, struct task *next)
 {
 	pte_t *pml4 = next->mm ? next->mm->pml4 : kernel_pml4;
 
+	mm_cpu_switch(prev->mm, next->mm);
 	cpu->cur_task = next;
 	cpu->kernel_rsp = (u64)next->kstack_top;
 	cpu->tss.rsp[0] = (u64)next->kstack_top;
@@ -60,18 +80,15 @@ void schedule_locked(void)
 	if (prev->state == TASK_RUNNABLE && prev != cpu->idle)
 		enqueue(prev);
 	prev->need_resched = false;
-	if (list_empty(&run_queue)) {
+	next = pick_next(cpu);
+	if (!next)
 		next = prev->state == TASK_RUNNABLE ? prev : cpu->idle;
-	} else {
-		next = list_first_entry(&run_queue, struct task, run_link);
-		list_del(&next->run_link);
-	}
 	if (next == prev) {
 		spin_unlock(&rq_lock);
 		return;
 	}
 	next->on_cpu = cpu->id;
-	switch_cpu_state(cpu, next);
+	switch_cpu_state(cpu, prev, next);
 	/*
 	 * The interrupt flag to restore when rq_lock is released belongs to
 	 * this task, not to the CPU: keep it across the switch (xv6's intena).
@@ -89,16 +106,36 @@ void schedule_locked(void)
  */
 void finish_task_switch(struct task *prev)
 {
-	bool dead, zombie;
+	bool zombie = prev->state == TASK_ZOMBIE;
 
 	prev->on_cpu = -1;
-	dead = prev->state == TASK_DEAD;
-	zombie = prev->state == TASK_ZOMBIE;
+	/*
+	 * A dead task's memory is freed later, with interrupts on: freeing its
+	 * stack takes a TLB shootdown, which must not wait with them off.
+	 */
+	if (prev->state == TASK_DEAD)
+		list_add_tail(&prev->run_link, &dead_tasks);
 	spin_unlock(&rq_lock);
-	if (dead)
-		task_free(prev);
-	else if (zombie)
+	if (zombie)
 		task_notify_parent_reapable(prev);
+}
+
+/* Free the tasks that finished dying; interrupts on, no locks held. */
+void free_dead_tasks(void)
+{
+	for (;;) {
+		struct task *t = NULL;
+
+		spin_lock(&rq_lock);
+		if (!list_empty(&dead_tasks)) {
+			t = list_first_entry(&dead_tasks, struct task, run_link);
+			list_del(&t->run_link);
+		}
+		spin_unlock(&rq_lock);
+		if (!t)
+			return;
+		task_free(t);
+	}
 }
 
 void yield(void)
@@ -134,12 +171,18 @@ void sched_tick(void)
 __noreturn void cpu_idle_loop(void)
 {
 	for (;;) {
+		/* Interrupts on: an AP arrives here with them off, and so do we after a switch back. */
+		local_irq_enable();
+		free_dead_tasks();
 		local_irq_disable();
 		spin_lock(&rq_lock);
 		if (!list_empty(&run_queue)) {
+			this_cpu()->idling = false;
 			schedule_locked();
 			continue;
 		}
+		/* Under rq_lock: whoever queues work after this sees it and kicks us. */
+		this_cpu()->idling = true;
 		spin_unlock(&rq_lock);
 		/* Interrupts are off: "sti; hlt" cannot miss a wake-up in between. */
 		safe_halt();
@@ -175,10 +218,17 @@ void wake_up_new_task(struct task *t)
 
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name)
 {
+	return kthread_create_on(fn, arg, name, -1);
+}
+
+struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, int cpu)
+{
 	struct task *t = task_alloc(name);
 
 	if (!t)
 		return NULL;
+	if (cpu >= 0)
+		t->cpus_allowed = 1ul << cpu;
 	t->pid = t->tgid = alloc_pid();
 	/*
 	 * Start below the slot of the user registers: a kernel thread may

@@ -25,6 +25,7 @@ static struct task *task_new_struct(const char *name)
 	spin_init(&t->lock, "task");
 	t->state = TASK_SLEEPING_UNINTERRUPTIBLE;	/* not runnable until set up */
 	t->on_cpu = -1;
+	t->cpus_allowed = ~0ul;
 	list_init(&t->children);
 	list_init(&t->sibling);
 	list_init(&t->all_link);

@@ -14,6 +14,7 @@
 #include <printk.h>
 #include <time.h>
 #include <traps.h>
+#include <percpu.h>
 #include <x86.h>
 
 #define CALIBRATE_MS 50
@@ -64,13 +65,22 @@ void clock_init(void)
 static void timer_interrupt(struct trap_frame *tf)
 {
 	(void)tf;
-	jiffies++;
-	timers_run();
+	/* Every CPU ticks; one keeps the count and runs the kernel timers. */
+	if (this_cpu()->id == 0) {
+		jiffies++;
+		timers_run();
+	}
 	sched_tick();
 }
 
 void timer_start(void)
 {
 	irq_set_handler(VEC_LAPIC_TIMER, timer_interrupt);
+	timer_start_this_cpu();
+}
+
+/* Each CPU's APIC timer ticks for its own CPU (the rate measured at boot). */
+void timer_start_this_cpu(void)
+{
 	lapic_timer_periodic(lapic_ticks_per_sec / HZ);
 }

@@ -20,9 +20,15 @@ KTEST(timer_ticks_and_clock_agree)
 
 	KEXPECT(t1 > t0);
 	ms = (t1 - t0) / 1000000;
-	/* 10 ticks at HZ = 100 are 100 ms of clock time; allow for calibration error. */
-	if (ms < 80 || ms > 125)
-		ktest_fail(kt, __FILE__, __LINE__, "10 timer ticks took %lu ms of clock time", ms);
+	/*
+	 * 10 ticks at HZ = 100 are at least 100 ms of clock time (less 20 %
+	 * for calibration error): ticks must not come faster than the clock
+	 * says.  They may come later - a busy host delays a virtual CPU's
+	 * timer interrupts - so there is no upper bound: that would be a
+	 * timing check, and those belong in benchmarks.
+	 */
+	if (ms < 80)
+		ktest_fail(kt, __FILE__, __LINE__, "10 timer ticks took only %lu ms of clock time", ms);
 	KEXPECT(j1 - j0 >= 10);
 }
 

@@ -13,6 +13,7 @@
 #include <mm.h>
 #include <sched.h>
 #include <signal.h>
+#include <smp.h>
 #include <vm.h>
 #include <panic.h>
 #include <printk.h>
@@ -150,6 +151,8 @@ void trap_dispatch(struct trap_frame *tf)
 		do_page_fault(tf);
 		return;
 	}
+	if (v == VEC_NMI && panic_in_progress())
+		cpu_stop_on_nmi(tf);	/* another CPU panicked and stops us */
 	if ((tf->cs & 3) && v != VEC_DOUBLE_FAULT && v != VEC_MACHINE_CHECK && v != VEC_NMI) {
 		int sig = exception_signal(v, &code);
 

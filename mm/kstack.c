@@ -13,6 +13,7 @@
 #include <paging.h>
 #include <panic.h>
 #include <spinlock.h>
+#include <tlb.h>
 
 #define SLOT_SIZE (KSTACK_GUARD_SIZE + KSTACK_SIZE)
 #define MAX_KSTACKS 4096
@@ -25,16 +26,21 @@ static u64 slot_stack_base(int slot)
 	return KSTACK_AREA_BASE + (u64)slot * SLOT_SIZE + KSTACK_GUARD_SIZE;
 }
 
-static void unmap_and_free(u64 base, u64 len)
+#define KSTACK_PAGES (KSTACK_SIZE / PAGE_SIZE)
+
+/* Unmap a stack's pages, remembering them (NULL where none was mapped). */
+static void unmap_stack(u64 base, struct page **pages)
 {
-	for (u64 va = base; va < base + len; va += PAGE_SIZE) {
+	for (unsigned int i = 0; i < KSTACK_PAGES; i++) {
+		u64 va = base + i * PAGE_SIZE;
 		phys_addr_t pa;
 		u64 flags;
 
+		pages[i] = NULL;
 		if (!translate(kernel_pml4, va, &pa, &flags))
 			continue;
 		unmap_page(kernel_pml4, va);
-		free_pages(pfn_to_page(pa >> PAGE_SHIFT), 0);
+		pages[i] = pfn_to_page(pa >> PAGE_SHIFT);
 	}
 }
 
@@ -78,13 +84,21 @@ fail:
 
 void kstack_free(void *top)
 {
+	struct page *pages[KSTACK_PAGES];
 	u64 base = (u64)top - KSTACK_SIZE;
 	int slot = (base - KSTACK_AREA_BASE - KSTACK_GUARD_SIZE) / SLOT_SIZE;
 
 	if (slot < 0 || slot >= MAX_KSTACKS || slot_stack_base(slot) != base)
 		panic("kstack_free(%p): not a kernel stack", top);
 	spin_lock(&kstack_lock);
-	unmap_and_free(base, KSTACK_SIZE);
+	unmap_stack(base, pages);
+	spin_unlock(&kstack_lock);
+	/* Every CPU forgets the stack before its pages or its slot are reused. */
+	flush_tlb_kernel_range(base, base + KSTACK_SIZE);
+	for (unsigned int i = 0; i < KSTACK_PAGES; i++)
+		if (pages[i])
+			free_pages(pages[i], 0);
+	spin_lock(&kstack_lock);
 	slot_used[slot / 64] &= ~(1ul << (slot % 64));
 	spin_unlock(&kstack_lock);
 }

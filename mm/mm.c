@@ -111,18 +111,6 @@ void mm_put(struct mm *mm)
 	kfree(mm);
 }
 
-void flush_tlb_range(struct mm *mm, u64 start, u64 end)
-{
-	if (!current || current->mm != mm)
-		return;	/* not loaded on this CPU; CR3 is reloaded when it is */
-	if ((end - start) >> PAGE_SHIFT > 32) {
-		write_cr3(read_cr3());	/* user mappings are not global: all go */
-		return;
-	}
-	for (u64 va = start; va < end; va += PAGE_SIZE)
-		invlpg(va);
-}
-
 void switch_to_kernel_page_tables(void)
 {
 	write_cr3(virt_to_phys(kernel_pml4));

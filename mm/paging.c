@@ -206,6 +206,12 @@ static void free_tables_below(pte_t *table, int level)
 		free_pages(virt_to_page(table), 0);
 }
 
+void free_pml4_entry_tables(pte_t entry)
+{
+	if (entry & PTE_PRESENT)
+		free_tables_below(table_of(entry), LEVEL_PDPT);
+}
+
 void free_user_page_tables(pte_t *pml4)
 {
 	/* Only the user half: the kernel half's tables are shared by everyone. */

@@ -102,21 +102,46 @@ int vma_split(struct mm *mm, struct vm_area *v, u64 addr)
 	return 0;
 }
 
-static void put_mapped_page(pte_t *pte, u64 va, void *arg)
+/*
+ * Pages unmapped but not yet released: another CPU may still hold a
+ * translation to them until the TLB shootdown, so they are released only
+ * after it (Linux's "mmu_gather", in small).
+ */
+#define ZAP_BATCH 64
+
+struct zap_batch {
+	struct page *pages[ZAP_BATCH];
+	int count;
+	u64 end;	/* where the walk stopped when the batch filled */
+};
+
+static void collect_mapped_page(pte_t *pte, u64 va, void *arg)
 {
-	(void)va;
-	(void)arg;
-	put_page(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
+	struct zap_batch *b = arg;
+
+	if (b->count == ZAP_BATCH)
+		return;		/* full: the caller flushes and walks on from b->end */
+	b->pages[b->count++] = pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT);
+	b->end = va + PAGE_SIZE;
 	*pte = 0;
 }
 
 /* Unmap and release the pages mapped in [start, end). */
 void zap_page_range(struct mm *mm, u64 start, u64 end)
 {
-	spin_lock(&mm->page_table_lock);
-	for_each_user_pte(mm->pml4, start, end, put_mapped_page, NULL);
-	spin_unlock(&mm->page_table_lock);
-	flush_tlb_range(mm, start, end);
+	struct zap_batch b;
+
+	do {
+		b.count = 0;
+		b.end = end;
+		spin_lock(&mm->page_table_lock);
+		for_each_user_pte(mm->pml4, start, end, collect_mapped_page, &b);
+		spin_unlock(&mm->page_table_lock);
+		flush_tlb_range(mm, start, b.count == ZAP_BATCH ? b.end : end);
+		for (int i = 0; i < b.count; i++)
+			put_page(b.pages[i]);
+		start = b.end;
+	} while (b.count == ZAP_BATCH && start < end);
 }
 
 int vma_split_edges(struct mm *mm, u64 start, u64 end)

@@ -9,6 +9,7 @@ Suites, each introduced by a `# suite WHAT on WHERE` line:
   harness checks on pagoda  boots that must fail in a given way, proving that
                             the harness (and the kernel) can see failures
   user on host              the user test programs (build/user/*) on this Linux
+  ... on pagoda -smp 4      the kernel and user suites again, on four CPUs
   harness self-test on host this harness against a fake QEMU (tests/fake/)
 A test that hangs or panics is reported as that test's failure, with the tail
 of the serial log, and the kernel is booted again without it.  The output
@@ -136,7 +137,7 @@ def run_console(name, cmd, timeout, opts, cwd=None):
     return run
 
 
-def boot(name, cmdline, timeout, opts):
+def boot(name, cmdline, timeout, opts, smp=1):
     """Build an ISO with this kernel command line and boot it once."""
     iso = os.path.join(opts.workdir, name + '.iso')
     modules = []
@@ -150,7 +151,7 @@ def boot(name, cmdline, timeout, opts):
         run.lines = [(0, line) for line in (made.stdout + made.stderr).splitlines()]
         return run
     try:
-        return run_console(name, [QEMU, '--test', iso], timeout, opts)
+        return run_console(name, [QEMU, '--test', '--smp', str(smp), iso], timeout, opts)
     finally:
         os.unlink(iso)
 
@@ -283,7 +284,7 @@ class Totals:
 
 # ----------------------------------------------------------------- suites --
 
-def boot_suite(opts, key='ktest', pattern=None, timeout=None):
+def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1):
     """Tests run by one boot, chosen with KEY=GLOB on the command line
     (ktest=* for the kernel's self-tests).  A test that hangs or panics is
     reported, then the kernel boots again with KEY_skip= naming every such
@@ -293,8 +294,9 @@ def boot_suite(opts, key='ktest', pattern=None, timeout=None):
         cmdline = [key + '=' + (pattern or opts.filter or '*')]
         if skip:
             cmdline.append(key + '_skip=' + ','.join(skip))
-        name = key if not skip else '%s-skip%d' % (key, len(skip))
-        run = boot(name, cmdline, timeout or opts.timeout, opts)
+        label = key if smp == 1 else '%s-smp%d' % (key, smp)
+        name = label if not skip else '%s-skip%d' % (label, len(skip))
+        run = boot(name, cmdline, timeout or opts.timeout, opts, smp)
         tap = parse_tap(run.lines)
         if key == 'ktest' and not skip and tap.first_test_at is not None:
             boot_time = '# boot time: %.2f s from QEMU start to the first test line'
@@ -303,31 +305,31 @@ def boot_suite(opts, key='ktest', pattern=None, timeout=None):
         for r in tap.results:
             if r.name not in seen:
                 seen.add(r.name)
-                report.result(key + '/' + r.name, r.ok, r.reason,
+                report.result(label + '/' + r.name, r.ok, r.reason,
                               details=[] if r.ok else r.output, run=None if r.ok else run)
         if run.status in (EXIT_PASSED, EXIT_FAILED) and tap.done:
-            check_consistency(report, run, tap, key)
+            check_consistency(report, run, tap, key, label)
             return report
         # Otherwise the run ended badly.  Unless it was inside a test that
         # can be skipped, booting again would only end the same way.
         if not tap.suites:
-            report.result(key + '/boot', False, describe(run) + ' before the suite started',
+            report.result(label + '/boot', False, describe(run) + ' before the suite started',
                           run=run)
             return report
         if tap.running is None:
-            report.result(key + '/end of run', False, describe(run) + ' outside any test',
+            report.result(label + '/end of run', False, describe(run) + ' outside any test',
                           run=run)
             return report
         if tap.running in skip:
-            report.result(key + '/end of run', False, '%s in %s, which %s_skip= should '
+            report.result(label + '/end of run', False, '%s in %s, which %s_skip= should '
                           'have skipped' % (describe(run), tap.running, key), run=run)
             return report
-        report.result(key + '/' + tap.running, False, describe(run), run=run)
+        report.result(label + '/' + tap.running, False, describe(run), run=run)
         seen.add(tap.running)
         skip.append(tap.running)
 
 
-def check_consistency(report, run, tap, key):
+def check_consistency(report, run, tap, key, label):
     """The kernel's own count and exit status must agree with the result
     lines we read; if not, lines were lost or the kernel miscounts."""
     ok = sum(r.ok for r in tap.results)
@@ -336,7 +338,7 @@ def check_consistency(report, run, tap, key):
     # self-tests report it in the exit status.
     status_agrees = key != 'ktest' or (run.status == EXIT_FAILED) == (bad > 0)
     if tap.done != (ok, bad) or not status_agrees:
-        report.result(key + '/protocol', False,
+        report.result(label + '/protocol', False,
                       'kernel says %d passed, %d failed with %s; harness read %d ok, %d not ok'
                       % (tap.done + (describe(run), ok, bad)), run=run)
 
@@ -432,6 +434,11 @@ def main():
         # All user programs in one boot: longer than a self-test boot.
         suites.append(('user on pagoda', [pool.submit(boot_suite, opts, 'user', '*',
                                                       opts.timeout * 5)]))
+        # The same again with four CPUs running at once (TCG's multi-threaded mode).
+        suites.append(('ktest on pagoda -smp 4', [pool.submit(boot_suite, opts, 'ktest', None,
+                                                              None, 4)]))
+        suites.append(('user on pagoda -smp 4', [pool.submit(boot_suite, opts, 'user', '*',
+                                                             opts.timeout * 5, 4)]))
         # Every user test must pass on Linux first: there, the expectation
         # itself is checked.
         suites.append(('user on host',

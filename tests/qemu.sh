@@ -13,21 +13,23 @@
 #             (gdb build/kernel.elf -ex 'target remote :1234').
 #   --icount  run instructions at a fixed virtual rate: deterministic timing.
 #   --kvm     hardware virtualisation instead of TCG (needs a working /dev/kvm).
+#   --smp N   N CPUs (default 1); TCG then runs them in parallel host threads.
 #   PAGODA_MEM=512M in the environment changes the guest memory (default 256M).
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 [--test] [--gdb] [--icount] [--kvm] ISO [extra qemu args...]" >&2
+    echo "usage: $0 [--test] [--gdb] [--icount] [--kvm] [--smp N] ISO [extra qemu args...]" >&2
     exit 2   # even, so it can never be mistaken for a kernel's exit status
 }
 
-test=0 gdb=0 icount=0 kvm=0
+test=0 gdb=0 icount=0 kvm=0 smp=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         --test) test=1 ;;
         --gdb) gdb=1 ;;
         --icount) icount=1 ;;
         --kvm) kvm=1 ;;
+        --smp) smp=$2; shift ;;
         -h|--help) usage ;;
         --) shift; break ;;
         -*) echo "qemu.sh: unknown option $1" >&2; usage ;;
@@ -42,7 +44,7 @@ shift
 
 # TCG (no KVM here) with SMEP and SMAP so the kernel must respect them;
 # -no-reboot turns a triple fault into QEMU exiting with status 0.
-args=(-accel tcg -cpu "qemu64,+smep,+smap" -m "${PAGODA_MEM:-256M}" -smp 1
+args=(-accel tcg -cpu "qemu64,+smep,+smap" -m "${PAGODA_MEM:-256M}" -smp "$smp"
       -no-reboot -display none -monitor none -nic none
       -cdrom "$iso" -boot d)
 if ((test)); then

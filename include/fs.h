@@ -360,6 +360,19 @@ struct fs_struct {
 	umode_t umask;			/* lock */
 };
 
+/* Share a table or context with a new thread (CLONE_FILES, CLONE_FS). */
+static inline struct files_struct *files_get(struct files_struct *f)
+{
+	__atomic_add_fetch(&f->count, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+static inline struct fs_struct *fs_get(struct fs_struct *fs)
+{
+	__atomic_add_fetch(&fs->users, 1, __ATOMIC_RELAXED);
+	return fs;
+}
+
 struct files_struct *files_new(void);				/* contract: for init */
 struct files_struct *files_dup(struct files_struct *old);	/* contract: fork */
 void files_put(struct files_struct *files);			/* contract: exit */

@@ -38,6 +38,7 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, int cpu);
 /* Free tasks whose last switch is done; interrupts on, no locks held. */
 void free_dead_tasks(void);
+void task_free_when_off_cpu(struct task *t);
 /* The body of the idle loop: run what is runnable, else halt. */
 __noreturn void cpu_idle_loop(void);
 
@@ -51,6 +52,7 @@ void sleep_ns(u64 ns);
 struct task *task_alloc(const char *name);
 void task_free(struct task *t);
 void sighand_put(struct sighand *s);
+struct sighand *sighand_copy(struct sighand *old);
 int alloc_pid(void);
 
 /* Bookkeeping after a switch, run by the task that was switched to. */

@@ -5,6 +5,7 @@
 #define PAGODA_SIGNAL_H
 
 #include <list.h>
+#include <spinlock.h>
 #include <types.h>
 
 #define NSIG 64
@@ -102,10 +103,11 @@ struct sigaltstack_k {
 	u64 size;
 };
 
-/* Handlers of a process: shared by its threads (later). */
+/* Handlers of a process: shared by its threads. */
 struct sighand {
-	int refcount;
-	struct sigaction_k action[NSIG];
+	int refcount;			/* atomic */
+	struct spinlock lock;
+	struct sigaction_k action[NSIG];	/* lock (for writers; readers take a snapshot) */
 };
 
 struct task;

@@ -93,12 +93,17 @@ struct task {
 	sigset_t saved_mask;		/* own: restored after a handler (sigsuspend) */
 	bool restore_saved_mask;	/* own */
 
+	/* The process this thread belongs to (kernel/thread_group.c). */
+	struct thread_group *tg;	/* own: set at creation, never changes */
+	struct list_head tg_link;	/* tasklist_lock: on tg->threads */
+
 	/* Family (tasklist_lock). */
 	struct task *parent;
 	struct list_head children;
 	struct list_head sibling;
 	struct wait_queue child_exit;	/* woken when a child exits or stops */
 	int exit_code;			/* wait4 status word, set at exit */
+	bool autoreaped;		/* tasklist_lock: nobody will wait4 for it: free it */
 	int exit_signal;		/* sent to the parent at exit (SIGCHLD) */
 
 	/* Process attributes. */
@@ -122,6 +127,29 @@ struct task {
 	/* The user's x87/SSE registers, saved while another task runs (fxsave). */
 	u8 fpu[512] __aligned(16);	/* own */
 };
+
+/*
+ * A process: the threads that share one address space, descriptor table
+ * and signal handlers (CLONE_THREAD).  A single-threaded process has one
+ * too.  The leader is the first thread; its pid is the process id (tgid).
+ * The process ends, for its parent, when its last thread has exited.
+ */
+struct thread_group {
+	int refcount;			/* atomic: threads pointing here, dead or alive */
+	struct task *leader;
+	struct list_head threads;	/* tasklist_lock: every thread not yet exited */
+	int live;			/* tasklist_lock: threads that have not exited */
+	bool exiting;			/* tasklist_lock: exit_group or a fatal signal is under way */
+	int exit_code;			/* tasklist_lock: the process's wait status, once exiting */
+	struct wait_queue live_changed;	/* a thread exited (exec waits for the others) */
+	struct task *execing;		/* tasklist_lock: the thread whose execve kills the others */
+};
+
+struct thread_group *thread_group_new(struct task *leader);
+void thread_group_put(struct thread_group *tg);
+void thread_group_add(struct thread_group *tg, struct task *t);
+struct task *thread_group_pick(struct thread_group *tg, int sig);
+bool thread_group_begin_exit(struct thread_group *tg, int status_word);
 
 extern struct spinlock tasklist_lock;
 extern struct list_head all_tasks;	/* tasklist_lock */

@@ -185,6 +185,58 @@ static struct file *open_exec(const char *path)
 	return f;
 }
 
+/*
+ * execve in a process with several threads: the others end (quietly: the
+ * process does not) before the new program starts.  Called before the
+ * point of no return, since it can fail: Pagoda does not move a non-leader
+ * thread into the leader's place as Linux does.
+ */
+static int kill_other_threads(void)
+{
+	struct thread_group *tg = current->tg;
+	int err = 0;
+
+	spin_lock(&tasklist_lock);
+	if (tg->live > 1 && current != tg->leader)
+		err = -EINVAL;
+	else if (tg->live > 1 && tg->execing)
+		err = -EAGAIN;	/* another thread is exec'ing: it wins */
+	if (err || tg->live == 1) {
+		spin_unlock(&tasklist_lock);
+		if (err == -EINVAL)
+			pr_info("exec: from a thread other than the main one: not supported");
+		return err;
+	}
+	tg->execing = current;
+	{
+		struct task *th;
+
+		list_for_each_entry(th, &tg->threads, tg_link)
+			if (th != current)
+				send_signal(th, SIGKILL, NULL);
+	}
+	while (tg->live > 1)
+		wait_sleep(&tg->live_changed, &tasklist_lock, false);
+	tg->execing = NULL;
+	spin_unlock(&tasklist_lock);
+	return 0;
+}
+
+/* The handlers become our own, if other processes' threads shared them. */
+static int unshare_sighand(void)
+{
+	struct sighand *s;
+
+	if (__atomic_load_n(&current->sighand->refcount, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	s = sighand_copy(current->sighand);
+	if (!s)
+		return -ENOMEM;
+	sighand_put(current->sighand);
+	current->sighand = s;
+	return 0;
+}
+
 /* Point of no return: the task becomes the new program. */
 static void commit_exec(struct mm *mm, const struct exec_args *a, const struct elf_info *info,
 			u64 sp)
@@ -205,7 +257,7 @@ static void commit_exec(struct mm *mm, const struct exec_args *a, const struct e
 	}
 	files_close_on_exec(t->files);
 	/* Handlers are gone with the old program; "ignore" survives. */
-	spin_lock(&t->lock);
+	spin_lock(&t->sighand->lock);
 	for (int i = 0; i < NSIG; i++) {
 		struct sigaction_k *ka = &t->sighand->action[i];
 		if (ka->handler != SIG_IGN)
@@ -214,7 +266,7 @@ static void commit_exec(struct mm *mm, const struct exec_args *a, const struct e
 		ka->mask = 0;
 		ka->restorer = NULL;
 	}
-	spin_unlock(&t->lock);
+	spin_unlock(&t->sighand->lock);
 	t->altstack.sp = 0;
 	t->altstack.size = 0;
 	strlcpy(t->comm, base ? base + 1 : a->filename, sizeof(t->comm));
@@ -269,6 +321,10 @@ int do_execve(struct exec_args *a)
 		}
 		if (!err)
 			err = elf_build_stack(mm, a, &info, &sp);
+		if (!err)
+			err = kill_other_threads();
+		if (!err)
+			err = unshare_sighand();
 		if (err) {
 			mm_put(mm);
 			return err;

@@ -1,11 +1,13 @@
 /*
  * Ending a process, and its parent collecting the exit status (wait4).
  *
- * An exiting task gives back its memory, files and timers at once but
- * stays as a zombie - just its struct task, holding the wait status -
- * until its parent reaps it with wait4.  Its children go to init (pid 1).
- * If the parent ignores SIGCHLD, nobody will wait: the task is freed as
- * soon as it is off its CPU (autoreap), as POSIX asks.
+ * An exiting thread gives back its memory, files and timers at once.  A
+ * process ends when its last thread does; its leader then stays as a
+ * zombie - just its struct task, holding the wait status - until the
+ * parent reaps it with wait4.  Children go to init (pid 1).  If the parent
+ * ignores SIGCHLD, nobody will wait: the process is freed as soon as it is
+ * off its CPU (autoreap), as POSIX asks.  exit ends one thread; exit_group
+ * (and a fatal signal) kills the others first.
  */
 #include <errno.h>
 #include <fs.h>
@@ -29,6 +31,7 @@
 #define WCLONE 0x80000000
 
 void itimer_cancel(struct task *t);
+int futex_wake(u32 *uaddr, int n) __attribute__((weak));	/* TEMPORARY until kernel/futex.c lands */
 __noreturn void init_exited(int status_word);
 
 /* Give the children of t to init, which reaps orphans; tasklist_lock held. */
@@ -79,8 +82,11 @@ static void release_resources(struct task *t)
 	struct mm *mm = t->mm;
 
 	itimer_cancel(t);
-	if (t->clear_child_tid)
-		put_user_u32(0, t->clear_child_tid);	/* futex wake comes with threads */
+	if (t->clear_child_tid) {
+		/* pthread_join waits on this word: clear it and wake the joiner. */
+		if (put_user_u32(0, t->clear_child_tid) == 0 && futex_wake)
+			futex_wake((u32 *)t->clear_child_tid, 1);
+	}
 	if (t->vfork_done) {
 		complete(t->vfork_done);
 		t->vfork_done = NULL;
@@ -102,37 +108,87 @@ static void release_resources(struct task *t)
 	}
 }
 
-__noreturn void do_exit_group(int status_word)
+/*
+ * The process is over (its last thread has exited): record its status on
+ * the leader and tell the parent, or free it at once if the parent ignores
+ * SIGCHLD.  Returns true if the leader is to be freed without a wait4.
+ * tasklist_lock held.
+ */
+static bool process_ended(struct thread_group *tg, int code)
+{
+	struct task *leader = tg->leader;
+
+	leader->exit_code = code;
+	if (!parent_autoreaps(leader->parent)) {
+		notify_parent(leader, code);
+		if (leader->parent)
+			wake_up(&leader->parent->child_exit);
+		return false;
+	}
+	list_del(&leader->all_link);
+	list_del(&leader->sibling);
+	leader->parent = NULL;
+	leader->autoreaped = true;
+	return true;
+}
+
+/*
+ * This thread is done.  A thread other than the leader vanishes at once;
+ * the leader stays a zombie, holding the process's exit status, until
+ * the parent collects it - which it can once the last thread is gone.
+ */
+static __noreturn void do_exit_thread(int status_word)
 {
 	struct task *t = current;
-	bool autoreap;
+	struct thread_group *tg = t->tg;
+	bool last, free_leader = false, self_dead;
 
-	if (t->pid == 1)
-		init_exited(status_word);
 	release_resources(t);
-
 	spin_lock(&tasklist_lock);
 	reparent_children(t);
-	t->exit_code = status_word;
-	autoreap = parent_autoreaps(t->parent);
-	if (!autoreap)
-		notify_parent(t, status_word);
-	if (autoreap) {
-		list_del(&t->all_link);
-		list_del(&t->sibling);
-		t->parent = NULL;
+	list_del(&t->tg_link);
+	last = --tg->live == 0;
+	wake_up(&tg->live_changed);
+	if (last) {
+		int code = tg->exiting ? tg->exit_code : status_word;
+
+		if (tg->leader->pid == 1) {
+			spin_unlock(&tasklist_lock);
+			init_exited(code);
+		}
+		free_leader = process_ended(tg, code);
 	}
+	/* Only the leader is ever waited for; the others go now. */
+	self_dead = t != tg->leader || free_leader;
+	if (self_dead && t != tg->leader)
+		list_del(&t->all_link);
 	spin_unlock(&tasklist_lock);
+	/* An autoreaped leader that is not us may still be on its way out. */
+	if (free_leader && t != tg->leader)
+		task_free_when_off_cpu(tg->leader);
 
 	spin_lock(&rq_lock);
-	t->state = autoreap ? TASK_DEAD : TASK_ZOMBIE;
+	/* The leader may have been autoreaped by the last thread meanwhile. */
+	t->state = (self_dead || t->autoreaped) ? TASK_DEAD : TASK_ZOMBIE;
 	schedule_locked();
 	panic("a dead task was scheduled");
 }
 
+__noreturn void do_exit_group(int status_word)
+{
+	struct thread_group *tg = current->tg;
+
+	spin_lock(&tasklist_lock);
+	/* Threads killed by a sibling's execve leave without ending the process. */
+	if (tg->execing != current && !tg->execing)
+		thread_group_begin_exit(tg, status_word);
+	spin_unlock(&tasklist_lock);
+	do_exit_thread(status_word);
+}
+
 long sys_exit(int code)
 {
-	do_exit_group((code & 0xff) << 8);	/* single-threaded: exit ends the process */
+	do_exit_thread((code & 0xff) << 8);	/* this thread only; the last one ends the process */
 }
 
 long sys_exit_group(int code)
@@ -172,8 +228,11 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			if (!wait_matches(c, pid))
 				continue;
 			any = true;
-			/* A zombie still finishing its last switch is not ours yet. */
-			if (c->state == TASK_ZOMBIE && READ_ONCE(c->on_cpu) == -1) {
+			/*
+			 * A zombie still finishing its last switch is not ours yet,
+			 * nor a leader whose other threads still run.
+			 */
+			if (c->state == TASK_ZOMBIE && READ_ONCE(c->on_cpu) == -1 && c->tg->live == 0) {
 				zombie = c;
 				break;
 			}

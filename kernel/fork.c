@@ -35,19 +35,33 @@
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
 
-#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_SETTLS | \
-			 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_DETACHED 0x00400000
+
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+			 CLONE_VFORK | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | \
+			 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | \
+			 CLONE_CHILD_SETTID)
 
 void ret_from_fork(void);
 
-struct sighand *sighand_copy(const struct sighand *old)
+struct sighand *sighand_copy(struct sighand *old)
 {
 	struct sighand *s = kmalloc(sizeof(*s), GFP_KERNEL);
 
 	if (s) {
-		*s = *old;
+		spin_lock(&old->lock);
+		memcpy(s->action, old->action, sizeof(s->action));
+		spin_unlock(&old->lock);
+		spin_init(&s->lock, "sighand");
 		s->refcount = 1;
 	}
+	return s;
+}
+
+static struct sighand *sighand_get(struct sighand *s)
+{
+	__atomic_add_fetch(&s->refcount, 1, __ATOMIC_RELAXED);
 	return s;
 }
 
@@ -76,21 +90,26 @@ static struct task *copy_process(u64 flags, u64 stack, u64 tls)
 	} else {
 		p->mm = mm_fork(parent->mm);
 	}
-	p->files = files_dup(parent->files);
-	p->fs = fs_dup(parent->fs);
-	p->sighand = sighand_copy(parent->sighand);
-	if (!p->mm || !p->files || !p->fs || !p->sighand) {
+	p->files = (flags & CLONE_FILES) ? files_get(parent->files) : files_dup(parent->files);
+	p->fs = (flags & CLONE_FS) ? fs_get(parent->fs) : fs_dup(parent->fs);
+	p->sighand = (flags & CLONE_SIGHAND) ? sighand_get(parent->sighand)
+					     : sighand_copy(parent->sighand);
+	if (!(flags & CLONE_THREAD))
+		p->tg = thread_group_new(p);
+	if (!p->mm || !p->files || !p->fs || !p->sighand || (!(flags & CLONE_THREAD) && !p->tg)) {
 		undo_copy(p);
 		return ERR_PTR(-ENOMEM);
 	}
 
-	p->pid = p->tgid = alloc_pid();
+	p->pid = alloc_pid();
+	/* A thread joins our process; anything else starts its own. */
+	p->tgid = (flags & CLONE_THREAD) ? parent->tgid : p->pid;
 	p->blocked = parent->blocked;	/* the mask is inherited; pending signals are not */
 	p->altstack = parent->altstack;
 	p->pgid = parent->pgid;
 	p->sid = parent->sid;
 	p->fs_base = (flags & CLONE_SETTLS) ? tls : parent->fs_base;
-	p->exit_signal = flags & CSIGNAL;
+	p->exit_signal = (flags & CLONE_THREAD) ? 0 : flags & CSIGNAL;
 	p->start_ns = clock_ns();
 	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
 	fpu_save(p->fpu);	/* the parent's live registers */
@@ -112,7 +131,11 @@ static long do_fork(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 t
 	int pid;
 
 	if (flags & ~CLONE_SUPPORTED)
-		return -EINVAL;	/* threads and sharing flags come with [smp] */
+		return -EINVAL;
+	/* Linux's rules: a thread shares handlers, and shared handlers need shared memory. */
+	if (((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) ||
+	    ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)))
+		return -EINVAL;
 	if ((flags & CLONE_SETTLS) && tls >= USER_SPACE_END)
 		return -EPERM;
 	p = copy_process(flags, stack, tls);
@@ -129,7 +152,11 @@ static long do_fork(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 t
 	}
 	if (flags & CLONE_CHILD_SETTID)
 		p->set_child_tid = child_tid;	/* written by the child, in its own memory */
-	task_add_to_list(p, current);
+	/* A thread is nobody's child: its process's parent waits for the process. */
+	task_add_to_list(p, (flags & CLONE_THREAD) ? NULL : current);
+	spin_lock(&tasklist_lock);
+	thread_group_add((flags & CLONE_THREAD) ? current->tg : p->tg, p);
+	spin_unlock(&tasklist_lock);
 	wake_up_new_task(p);
 	/* vfork: the child borrows our memory; we wait until it execs or exits. */
 	if (flags & CLONE_VFORK)

@@ -78,6 +78,13 @@ static int start_init(void)
 	if (!t->files || !t->fs || !t->sighand)
 		return -ENOMEM;
 	t->sighand->refcount = 1;
+	spin_init(&t->sighand->lock, "sighand");
+	t->tg = thread_group_new(t);
+	if (!t->tg)
+		return -ENOMEM;
+	spin_lock(&tasklist_lock);
+	thread_group_add(t->tg, t);
+	spin_unlock(&tasklist_lock);
 	t->pgid = t->sid = t->tgid;
 	rlimits_init(t->rlim);
 	strlcpy(t->comm, "init", sizeof(t->comm));

@@ -120,6 +120,22 @@ void finish_task_switch(struct task *prev)
 		task_notify_parent_reapable(prev);
 }
 
+/*
+ * A zombie nobody will wait for: free it once it is off its CPU.  If it
+ * has not even become a zombie yet, it sees `autoreaped` and dies itself.
+ */
+void task_free_when_off_cpu(struct task *t)
+{
+	spin_lock(&rq_lock);
+	if (t->state == TASK_ZOMBIE) {
+		t->state = TASK_DEAD;
+		if (t->on_cpu == -1)
+			list_add_tail(&t->run_link, &dead_tasks);
+		/* else finish_task_switch queues it */
+	}
+	spin_unlock(&rq_lock);
+}
+
 /* Free the tasks that finished dying; interrupts on, no locks held. */
 void free_dead_tasks(void)
 {

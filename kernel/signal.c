@@ -119,12 +119,14 @@ void force_signal_fault(int sig, u64 code, u64 addr)
 	struct siginfo_k si = { .signo = sig, .code = (int)code, .addr = addr };
 
 	/* A fault in a handler of the same signal, or with it ignored: die. */
+	spin_lock(&t->sighand->lock);
 	spin_lock(&t->lock);
 	if ((t->blocked & sigmask(sig)) || t->sighand->action[sig - 1].handler == SIG_IGN) {
 		t->blocked &= ~sigmask(sig);
 		t->sighand->action[sig - 1].handler = SIG_DFL;
 	}
 	spin_unlock(&t->lock);
+	spin_unlock(&t->sighand->lock);
 	send_signal(t, sig, &si);
 }
 
@@ -293,6 +295,7 @@ static bool do_signal(struct trap_frame *tf)
 			t->tgid, sig);
 		die_of_signal(SIGSEGV);
 	}
+	spin_lock(&t->sighand->lock);
 	spin_lock(&t->lock);
 	t->blocked |= ka.mask & ~SIG_KERNEL_ONLY;
 	if (!(ka.flags & SA_NODEFER))
@@ -300,6 +303,7 @@ static bool do_signal(struct trap_frame *tf)
 	if (ka.flags & SA_RESETHAND)
 		t->sighand->action[sig - 1].handler = SIG_DFL;
 	spin_unlock(&t->lock);
+	spin_unlock(&t->sighand->lock);
 	return true;
 }
 
@@ -333,6 +337,20 @@ void prepare_return_to_user(struct trap_frame *tf)
 	}
 }
 
+static void discard_pending_in_group(struct task *t, int sig)
+{
+	struct task *th;
+
+	spin_lock(&tasklist_lock);
+	list_for_each_entry(th, &t->tg->threads, tg_link) {
+		spin_lock(&th->lock);
+		th->pending &= ~sigmask(sig);
+		sigqueue_flush(th, sig);
+		spin_unlock(&th->lock);
+	}
+	spin_unlock(&tasklist_lock);
+}
+
 /* ---- system calls ---- */
 
 long sys_rt_sigaction(int sig, const struct sigaction_k *act, struct sigaction_k *oldact,
@@ -347,18 +365,16 @@ long sys_rt_sigaction(int sig, const struct sigaction_k *act, struct sigaction_k
 		return -EFAULT;
 	if (act && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
-	spin_lock(&t->lock);
+	spin_lock(&t->sighand->lock);
 	old = t->sighand->action[sig - 1];
 	if (act) {
 		new.mask &= ~SIG_KERNEL_ONLY;
 		t->sighand->action[sig - 1] = new;
-		/* POSIX: setting "ignore" discards it if pending, even blocked. */
-		if (new.handler == SIG_IGN || (new.handler == SIG_DFL && default_action(sig) == ACT_IGNORE)) {
-			t->pending &= ~sigmask(sig);
-			sigqueue_flush(t, sig);
-		}
 	}
-	spin_unlock(&t->lock);
+	spin_unlock(&t->sighand->lock);
+	/* POSIX: setting "ignore" discards it if pending, even blocked - in every thread. */
+	if (act && (new.handler == SIG_IGN || (new.handler == SIG_DFL && default_action(sig) == ACT_IGNORE)))
+		discard_pending_in_group(t, sig);
 	if (oldact && copy_to_user(oldact, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -547,11 +563,12 @@ long sys_kill(int pid, int sig)
 			match = t->tgid != 1 && t != current;
 		else
 			match = t->pgid == -pid;
-		if (match && !t->mm && pid <= 0)
-			continue;	/* kernel threads are not in process groups */
+		if (!t->tg)
+			continue;	/* kernel threads take no signals from kill */
 		if (match) {
 			found++;
-			err = kill_one(t, sig, SI_USER);
+			/* To the process: one of its threads that does not block it. */
+			err = kill_one(thread_group_pick(t->tg, sig), sig, SI_USER);
 		}
 	}
 	spin_unlock(&tasklist_lock);

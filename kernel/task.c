@@ -30,6 +30,7 @@ static struct task *task_new_struct(const char *name)
 	list_init(&t->sibling);
 	list_init(&t->all_link);
 	list_init(&t->rt_queue);
+	list_init(&t->tg_link);
 	wait_queue_init(&t->child_exit);
 	t->exit_signal = SIGCHLD;
 	strlcpy(t->comm, name, sizeof(t->comm));
@@ -75,6 +76,7 @@ void task_free(struct task *t)
 {
 	sigqueue_flush(t, 0);
 	sighand_put(t->sighand);
+	thread_group_put(t->tg);
 	kstack_free(t->kstack_top);
 	kfree(t);
 }

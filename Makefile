@@ -116,7 +116,7 @@ $(BUILD)/user-helpers/hello_exit_static: user/helpers/hello_exit.c Makefile
 $(BUILD)/bench/%: user/bench/%.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $<"
-	@$(USER_CC) $(USER_CFLAGS) $< -o $@
+	@$(USER_CC) $(USER_CFLAGS) -pthread $< -o $@
 
 $(INIT): user/init/init.c Makefile
 	@mkdir -p $(dir $@)

@@ -11,6 +11,7 @@
 #include <apic.h>
 #include <printk.h>
 #include <serial.h>
+#include <spinlock.h>
 #include <traps.h>
 #include <x86.h>
 
@@ -51,21 +52,44 @@ static void serial_put_byte(char c)
 	outb(COM1 + UART_DATA, (u8)c);
 }
 
-/* Write len bytes, turning "\n" into "\r\n" for terminals. */
-void serial_write(const char *s, size_t len)
+/*
+ * One writer at a time: the kernel log and the console terminal share the
+ * port, and with several CPUs their bytes would otherwise interleave in
+ * mid-line.  Each call's bytes come out together.
+ */
+static struct spinlock serial_lock = SPINLOCK_INIT("serial");
+static bool serial_lock_broken;	/* panic: write even if a CPU died holding it */
+
+static void serial_write_locked(const char *s, size_t len, bool crlf)
 {
+	bool lock = !READ_ONCE(serial_lock_broken);
+
+	if (lock)
+		spin_lock(&serial_lock);
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\n')
+		if (crlf && s[i] == '\n')
 			serial_put_byte('\r');
 		serial_put_byte(s[i]);
 	}
+	if (lock)
+		spin_unlock(&serial_lock);
+}
+
+/* Write len bytes, turning "\n" into "\r\n" for terminals. */
+void serial_write(const char *s, size_t len)
+{
+	serial_write_locked(s, len, true);
 }
 
 /* Write len bytes exactly as they are (a terminal's own output processing did its work). */
 void serial_write_raw(const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		serial_put_byte(s[i]);
+	serial_write_locked(s, len, false);
+}
+
+void serial_break_lock(void)
+{
+	WRITE_ONCE(serial_lock_broken, true);
 }
 
 static void serial_interrupt(struct trap_frame *tf)

@@ -61,6 +61,8 @@ void finish_task_switch(struct task *prev);
 void task_prepare_switch(struct task *t, void *below, void (*entry)(void), u64 r12, u64 r13);
 
 struct task *task_alloc_idle(struct cpu *cpu, void *stack_top);
+/* Task structures in existence (for self-tests that count memory). */
+int tasks_allocated(void);
 void task_add_to_list(struct task *t, struct task *parent);
 void task_remove_from_list(struct task *t);
 void task_notify_parent_reapable(struct task *t);

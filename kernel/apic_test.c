@@ -3,6 +3,7 @@
 #include <apic.h>
 #include <errno.h>
 #include <ktest.h>
+#include <percpu.h>
 #include <traps.h>
 
 #define REDIR_MASKED (1ul << 16)
@@ -11,7 +12,10 @@ KTEST(acpi_madt_describes_the_machine)
 {
 	KEXPECT(acpi_info.from_firmware);
 	KEXPECT(acpi_info.cpu_count >= 1);
-	KEXPECT_EQ(acpi_info.cpu_apic_ids[0], lapic_id());
+	/* The boot CPU is the MADT's first; this test may run on any CPU. */
+	KEXPECT_EQ(acpi_info.cpu_apic_ids[0], cpus[0].apic_id);
+	KEXPECT_EQ(this_cpu()->apic_id, lapic_id());
+	KEXPECT_EQ(acpi_info.cpu_count, nr_cpus_online);
 	KEXPECT_EQ(acpi_info.ioapic_count, 1);
 	KEXPECT_EQ(acpi_info.lapic_phys, 0xfee00000);
 }

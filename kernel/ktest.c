@@ -13,6 +13,7 @@
 #include <page.h>
 #include <panic.h>
 #include <printk.h>
+#include <sched.h>
 #include <string.h>
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
@@ -75,17 +76,31 @@ static int sort_tests(const struct ktest **out, int max)
 	return n;
 }
 
+/*
+ * Wait until the kernel threads earlier tests started have finished dying
+ * and been freed (on any CPU), so that a test counting free pages starts
+ * from a count nobody else is still changing.
+ */
+static void settle(int baseline)
+{
+	for (int i = 0; i < 1000 && tasks_allocated() != baseline; i++) {
+		free_dead_tasks();
+		sleep_ns(1000000);
+	}
+}
+
 bool ktest_run_from_cmdline(void)
 {
 	static const struct ktest *tests[MAX_KTESTS];
 	char pattern[256], skip[512] = "";
-	int number = 0, failed = 0, n;
+	int number = 0, failed = 0, n, baseline;
 
 	if (!cmdline_get("ktest", pattern, sizeof(pattern)))
 		return false;
 	cmdline_get("ktest_skip", skip, sizeof(skip));
 
 	kprintf("# suite ktest on pagoda\n");
+	baseline = tasks_allocated();
 	n = sort_tests(tests, MAX_KTESTS);
 	for (int i = 0; i < n; i++) {
 		const struct ktest *t = tests[i];
@@ -93,6 +108,7 @@ bool ktest_run_from_cmdline(void)
 
 		if (!listed(pattern, t, true) || listed(skip, t, false))
 			continue;
+		settle(baseline);
 		kprintf("# start %s\n", t->name);
 		t->fn(&kt);
 		number++;

@@ -1,8 +1,9 @@
 /*
  * printk: the kernel log, written to the serial console.
  *
- * A message is formatted into a local buffer first and written out under
- * printk_lock, so lines from different CPUs or from an interrupt do not
+ * A message is formatted into a local buffer first and written out in one
+ * call to the serial driver, which keeps each call's bytes together, so
+ * lines from different CPUs, an interrupt or the console terminal do not
  * interleave mid-line.
  */
 #include <printk.h>
@@ -10,9 +11,7 @@
 #include <spinlock.h>
 #include <time.h>
 
-static struct spinlock printk_lock = SPINLOCK_INIT("printk");
 static int console_level = LOG_INFO;	/* print levels <= this */
-static bool printk_lock_broken;		/* set by panic(): print without the lock */
 
 void printk_set_level(int level)
 {
@@ -21,18 +20,13 @@ void printk_set_level(int level)
 
 void printk_break_lock(void)
 {
-	printk_lock_broken = true;
+	serial_break_lock();
 }
 
+/* The serial driver writes each message whole (its lock). */
 static void console_write(const char *s, size_t len)
 {
-	if (printk_lock_broken) {
-		serial_write(s, len);
-		return;
-	}
-	spin_lock(&printk_lock);
 	serial_write(s, len);
-	spin_unlock(&printk_lock);
 }
 
 void vprintk(enum log_level level, const char *fmt, va_list ap)

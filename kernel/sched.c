@@ -11,6 +11,7 @@
  *
  * Lock order: tasklist_lock -> task->lock -> rq_lock.
  */
+#include <fpu.h>
 #include <kmalloc.h>
 #include <kstack.h>
 #include <mm.h>
@@ -58,6 +59,14 @@ static void switch_cpu_state(struct cpu *cpu, struct task *prev, struct task *ne
 {
 	pte_t *pml4 = next->mm ? next->mm->pml4 : kernel_pml4;
 
+	/*
+	 * The user's x87/SSE registers: the kernel never uses them, so they
+	 * still hold prev's values here; keep them, and give next its own.
+	 */
+	if (prev->mm)
+		fpu_save(prev->fpu);
+	if (next->mm)
+		fpu_restore(next->fpu);
 	mm_cpu_switch(prev->mm, next->mm);
 	cpu->cur_task = next;
 	cpu->kernel_rsp = (u64)next->kstack_top;

@@ -16,12 +16,20 @@ struct list_head all_tasks = LIST_HEAD_INIT(all_tasks);
 #define PID_MAX 32768
 static int next_pid = 1;	/* tasklist_lock */
 
+static int nr_tasks;	/* atomic: task structures allocated and not yet freed */
+
+int tasks_allocated(void)
+{
+	return __atomic_load_n(&nr_tasks, __ATOMIC_ACQUIRE);
+}
+
 static struct task *task_new_struct(const char *name)
 {
 	struct task *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;
+	__atomic_add_fetch(&nr_tasks, 1, __ATOMIC_RELAXED);
 	spin_init(&t->lock, "task");
 	t->state = TASK_SLEEPING_UNINTERRUPTIBLE;	/* not runnable until set up */
 	t->on_cpu = -1;
@@ -79,6 +87,7 @@ void task_free(struct task *t)
 	thread_group_put(t->tg);
 	kstack_free(t->kstack_top);
 	kfree(t);
+	__atomic_sub_fetch(&nr_tasks, 1, __ATOMIC_RELEASE);
 }
 
 int alloc_pid(void)

@@ -101,8 +101,8 @@ static void relay(int fd, bool quiet)
 			*nl = '\0';
 			if (!quiet) {
 				count_line(start);
-				write(1, start, nl - start);
-				write(1, "\n", 1);
+				*nl = '\n';
+				write(1, start, nl - start + 1);	/* whole lines: one write each */
 			}
 			start = nl + 1;
 		}

@@ -719,3 +719,44 @@ TEST(execve_runs_glibc_static_and_static_pie_programs)
 	CHECK_EQ(run_helper("hello_exit_static"), 42);
 	CHECK_EQ(run_helper("hello_exit_pie"), 42);
 }
+
+/*
+ * Hold a value in xmm0 across system calls that give the CPU away.  The
+ * kernel must keep each process's SSE registers its own: inline assembly,
+ * so the compiler cannot save the value in memory around the calls.
+ */
+static int xmm0_survives_yields(unsigned long value, int rounds)
+{
+	for (int i = 0; i < rounds; i++) {
+		unsigned long out;
+		long ret;
+
+		__asm__ __volatile__(
+			"movq %[in], %%xmm0\n\t"
+			"syscall\n\t"			/* sched_yield: another process runs */
+			"movq %%xmm0, %[out]"
+			: [out] "=r"(out), "=a"(ret)
+			: [in] "r"(value), "a"((long)SYS_sched_yield)
+			: "rcx", "r11", "xmm0", "memory");
+		if (out != value)
+			return 0;
+	}
+	return 1;
+}
+
+TEST(sse_registers_are_private_to_each_process)
+{
+	pid_t pids[3];
+	int status;
+
+	for (int i = 0; i < 3; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			_exit(xmm0_survives_yields(0x1111111111111111ul * (i + 1), 2000) ? 0 : 1);
+	}
+	CHECK(xmm0_survives_yields(0x4444444444444444ul, 2000));
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(waitpid(pids[i], &status, 0), pids[i]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}

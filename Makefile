@@ -30,7 +30,7 @@ OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)
 
 # User programs: static musl binaries that run unchanged on Linux and Pagoda.
 USER_CC := musl-gcc
-USER_CFLAGS := -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Iuser/lib
+USER_CFLAGS := -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iuser/lib
 USER_TESTS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(wildcard user/tests/*.c))
 # Helper programs the tests exec, built with glibc (the other C library
 # static Linux binaries use): one static-PIE (ET_DYN), one plain static.

@@ -15,6 +15,10 @@
 /* Returns the stack's top (its highest address + 1), or NULL. */
 void *kstack_alloc(void);
 void kstack_free(void *top);
+/* Free the stacks kept for reuse (before counting free memory). */
+void kstack_drain_cache(void);
+/* Make the stack area's page tables (boot). */
+void kstack_init(void);
 
 /* Call fn(arg) on the stack whose top is `top`; does not return. */
 __attribute__((noreturn)) void call_on_stack(void *top, void (*fn)(void *), void *arg);

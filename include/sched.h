@@ -39,6 +39,8 @@ struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, 
 /* Free tasks whose last switch is done; interrupts on, no locks held. */
 void free_dead_tasks(void);
 void task_free_when_off_cpu(struct task *t);
+/* Start the kernel thread that frees dead tasks. */
+void reaper_start(void);
 /* The body of the idle loop: run what is runnable, else halt. */
 __noreturn void cpu_idle_loop(void);
 

@@ -97,6 +97,26 @@ struct sigqueue {
 	struct siginfo_k info;
 };
 
+/*
+ * Signals waiting to be taken: a thread's own (sent to it: faults,
+ * tgkill) or its process's (kill(): any thread may take them).  The lock
+ * is the owner's: task->lock, or thread_group->siglock.
+ */
+struct sigpending {
+	sigset_t set;			/* which signals are pending */
+	struct siginfo_k info[NSIG];	/* what each pending standard signal carries */
+	struct list_head rt_queue;	/* queued real-time signals (struct sigqueue) */
+	int rt_queued;			/* how many */
+};
+
+void sigpending_init(struct sigpending *p);
+/* Add sig; false if a real-time signal could not be queued (queue full). */
+bool sigpending_add(struct sigpending *p, int sig, const struct siginfo_k *info);
+/* Take sig (pending in p) out, with what it carries. */
+void sigpending_take(struct sigpending *p, int sig, struct siginfo_k *info);
+/* Forget sig (0: every signal). */
+void sigpending_flush(struct sigpending *p, int sig);
+
 struct sigaltstack_k {
 	u64 sp;
 	int flags;
@@ -121,10 +141,11 @@ void send_sig_self(int sig);
  * be blocked or ignored (if it is, the default action - death - applies).
  */
 void force_signal_fault(int sig, u64 code, u64 addr);
-/* Take the oldest queued instance of real-time signal sig into *info; task->lock held. */
-void sigqueue_take(struct task *t, int sig, struct siginfo_k *info);
-/* Drop every queued instance of sig (0: of all signals); task->lock held. */
-void sigqueue_flush(struct task *t, int sig);
+struct thread_group;
+/* A signal to a whole process (kill, SIGCHLD, SIGALRM): one of its threads takes it. */
+void send_signal_process(struct thread_group *tg, int sig, const struct siginfo_k *info);
+/* The same, with tasklist_lock already held. */
+void send_signal_process_locked(struct thread_group *tg, int sig, const struct siginfo_k *info);
 /* Would sig be discarded on arrival (ignored and not blocked)? */
 bool signal_would_be_ignored(struct task *t, int sig);
 /* Is a signal pending that is not blocked?  (Sleeps check this.) */

@@ -92,6 +92,7 @@
 #define NR_gettid 186
 #define NR_tkill 200
 #define NR_time 201
+#define NR_futex 202
 #define NR_getdents64 217
 #define NR_set_tid_address 218
 #define NR_clock_gettime 228

@@ -85,10 +85,7 @@ struct task {
 	/* Signals (kernel/signal.c). */
 	struct sighand *sighand;	/* own: handlers, shared by threads (later) */
 	sigset_t blocked;		/* lock */
-	sigset_t pending;		/* lock */
-	struct siginfo_k pending_info[NSIG];	/* lock: what each pending standard signal carries */
-	struct list_head rt_queue;	/* lock: queued real-time signals (struct sigqueue) */
-	int rt_queued;			/* lock: how many */
+	struct sigpending pending;	/* lock: signals sent to this thread */
 	struct sigaltstack_k altstack;	/* own */
 	sigset_t saved_mask;		/* own: restored after a handler (sigsuspend) */
 	bool restore_saved_mask;	/* own */
@@ -143,6 +140,8 @@ struct thread_group {
 	int exit_code;			/* tasklist_lock: the process's wait status, once exiting */
 	struct wait_queue live_changed;	/* a thread exited (exec waits for the others) */
 	struct task *execing;		/* tasklist_lock: the thread whose execve kills the others */
+	struct spinlock siglock;
+	struct sigpending shared;	/* siglock: signals sent to the process */
 };
 
 struct thread_group *thread_group_new(struct task *leader);

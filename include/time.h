@@ -16,6 +16,15 @@ u64 clock_ns(void);
 u64 jiffies_read(void);
 u64 tsc_hz(void);
 
+/* struct timespec as x86-64 Linux lays it out (system-call arguments). */
+struct timespec_k {
+	long tv_sec;
+	long tv_nsec;
+};
+
+/* The wall-clock time (CLOCK_REALTIME) at monotonic zero, in ns. */
+u64 realtime_offset(void);
+
 void clock_init(void);
 void timer_start(void);
 void timer_start_this_cpu(void);

@@ -186,39 +186,63 @@ static struct file *open_exec(const char *path)
 }
 
 /*
+ * The caller, not the leader, survives an execve: it takes the old
+ * leader's pid (the process id must not change) and its place under the
+ * parent, and the old leader - a zombie by now - goes without a wait4.
+ * tasklist_lock held; every other thread has exited.
+ */
+static struct task *take_over_leader(struct thread_group *tg)
+{
+	struct task *old = tg->leader, *me = current;
+	int pid = old->pid;
+
+	old->pid = me->pid;
+	me->pid = pid;
+	me->parent = old->parent;
+	me->exit_signal = old->exit_signal;
+	me->pgid = old->pgid;
+	me->sid = old->sid;
+	if (old->parent) {
+		list_del(&old->sibling);
+		list_add_tail(&me->sibling, &me->parent->children);
+	}
+	old->parent = NULL;
+	old->autoreaped = true;
+	list_del(&old->all_link);
+	tg->leader = me;
+	return old;
+}
+
+/*
  * execve in a process with several threads: the others end (quietly: the
- * process does not) before the new program starts.  Called before the
- * point of no return, since it can fail: Pagoda does not move a non-leader
- * thread into the leader's place as Linux does.
+ * process does not) before the new program starts, as Linux does.
  */
 static int kill_other_threads(void)
 {
 	struct thread_group *tg = current->tg;
-	int err = 0;
+	struct task *th, *old_leader = NULL;
 
 	spin_lock(&tasklist_lock);
-	if (tg->live > 1 && current != tg->leader)
-		err = -EINVAL;
-	else if (tg->live > 1 && tg->execing)
-		err = -EAGAIN;	/* another thread is exec'ing: it wins */
-	if (err || tg->live == 1) {
+	if (tg->live == 1) {
 		spin_unlock(&tasklist_lock);
-		if (err == -EINVAL)
-			pr_info("exec: from a thread other than the main one: not supported");
-		return err;
+		return 0;
+	}
+	if (tg->execing) {
+		spin_unlock(&tasklist_lock);
+		return -EAGAIN;	/* another thread is exec'ing: it wins */
 	}
 	tg->execing = current;
-	{
-		struct task *th;
-
-		list_for_each_entry(th, &tg->threads, tg_link)
-			if (th != current)
-				send_signal(th, SIGKILL, NULL);
-	}
+	list_for_each_entry(th, &tg->threads, tg_link)
+		if (th != current)
+			send_signal(th, SIGKILL, NULL);
 	while (tg->live > 1)
 		wait_sleep(&tg->live_changed, &tasklist_lock, false);
+	if (current != tg->leader)
+		old_leader = take_over_leader(tg);
 	tg->execing = NULL;
 	spin_unlock(&tasklist_lock);
+	if (old_leader)
+		task_free_when_off_cpu(old_leader);
 	return 0;
 }
 

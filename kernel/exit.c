@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fs.h>
+#include <futex.h>
 #include <kmalloc.h>
 #include <mutex.h>
 #include <panic.h>
@@ -31,23 +32,31 @@
 #define WCLONE 0x80000000
 
 void itimer_cancel(struct task *t);
-int futex_wake(u32 *uaddr, int n) __attribute__((weak));	/* TEMPORARY until kernel/futex.c lands */
 __noreturn void init_exited(int status_word);
 
-/* Give the children of t to init, which reaps orphans; tasklist_lock held. */
+/*
+ * Give the children of t to another live thread of its process, or to
+ * init, which reaps orphans.  tasklist_lock held.
+ */
 static void reparent_children(struct task *t)
 {
-	struct task *init = find_task(1), *c;
+	struct task *heir = NULL, *c;
 
+	if (t->tg)
+		list_for_each_entry(c, &t->tg->threads, tg_link)
+			if (c != t && !heir)
+				heir = c;
+	if (!heir)
+		heir = find_task(1);
 	while (!list_empty(&t->children)) {
 		c = list_first_entry(&t->children, struct task, sibling);
 		list_del(&c->sibling);
-		c->parent = init;
-		if (init)
-			list_add_tail(&c->sibling, &init->children);
+		c->parent = heir;
+		if (heir)
+			list_add_tail(&c->sibling, &heir->children);
 	}
-	if (init)
-		wake_up(&init->child_exit);	/* some may be zombies already */
+	if (heir)
+		wake_up(&heir->child_exit);	/* some may be zombies already */
 }
 
 /* The parent's SIGCHLD: how the child ended, in siginfo form. */
@@ -62,8 +71,8 @@ static void notify_parent(struct task *t, int status_word)
 		si.code = CLD_EXITED;
 		si.status = (status_word >> 8) & 0xff;
 	}
-	if (t->parent && t->exit_signal)
-		send_signal(t->parent, t->exit_signal, &si);
+	if (t->parent && t->exit_signal && t->parent->tg)
+		send_signal_process_locked(t->parent->tg, t->exit_signal, &si);
 }
 
 /* Does the parent want no zombies (SIGCHLD ignored, or SA_NOCLDWAIT)? */
@@ -84,7 +93,7 @@ static void release_resources(struct task *t)
 	itimer_cancel(t);
 	if (t->clear_child_tid) {
 		/* pthread_join waits on this word: clear it and wake the joiner. */
-		if (put_user_u32(0, t->clear_child_tid) == 0 && futex_wake)
+		if (put_user_u32(0, t->clear_child_tid) == 0)
 			futex_wake((u32 *)t->clear_child_tid, 1);
 	}
 	if (t->vfork_done) {

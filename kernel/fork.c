@@ -79,8 +79,15 @@ static void undo_copy(struct task *p)
 
 static struct task *copy_process(u64 flags, u64 stack, u64 tls)
 {
-	struct task *parent = current, *p = task_alloc(parent->comm);
+	struct task *parent = current, *p;
 	struct trap_frame *frame;
+
+	/*
+	 * Free what earlier tasks left behind before making another: a process
+	 * that starts threads as fast as it can must not outrun the reaper.
+	 */
+	free_dead_tasks();
+	p = task_alloc(parent->comm);
 
 	if (!p)
 		return ERR_PTR(-ENOMEM);

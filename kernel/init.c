@@ -42,7 +42,7 @@ static void unpack_initramfs(void)
 static int init_args(struct exec_args *a)
 {
 	static const char *const env[] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin" };
-	const char *keys[] = { "user", "user_skip", "run" };
+	const char *keys[] = { "user", "user_skip", "run", "stress_seconds" };
 	char value[512], word[600];
 	int err = exec_args_add(a, "/init", 5);
 

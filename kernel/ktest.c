@@ -9,6 +9,7 @@
  */
 #include <cmdline.h>
 #include <debug_exit.h>
+#include <kstack.h>
 #include <ktest.h>
 #include <page.h>
 #include <panic.h>
@@ -87,6 +88,7 @@ static void settle(int baseline)
 		free_dead_tasks();
 		sleep_ns(1000000);
 	}
+	kstack_drain_cache();
 }
 
 bool ktest_run_from_cmdline(void)

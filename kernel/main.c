@@ -78,6 +78,7 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	print_memory_summary();
 	if (!kthread_create(kernel_init, NULL, "kernel_init"))
 		panic("cannot create the first kernel thread");
+	reaper_start();
 	cpu_idle_loop();
 }
 

@@ -29,6 +29,9 @@
 struct spinlock rq_lock = SPINLOCK_INIT("rq");
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);	/* rq_lock */
 static struct list_head dead_tasks = LIST_HEAD_INIT(dead_tasks);	/* rq_lock: to free */
+static struct spinlock reaper_lock = SPINLOCK_INIT("reaper");
+static bool reaper_has_work;		/* reaper_lock: a task died since it last looked */
+static struct wait_queue reaper_wait = WAIT_QUEUE_INIT(reaper_wait);
 
 struct task *switch_to(u64 *prev_rsp, u64 next_rsp, struct task *prev);
 void kthread_start(void);
@@ -115,7 +118,7 @@ void schedule_locked(void)
  */
 void finish_task_switch(struct task *prev)
 {
-	bool zombie = prev->state == TASK_ZOMBIE;
+	bool zombie = prev->state == TASK_ZOMBIE, dead = prev->state == TASK_DEAD;
 
 	prev->on_cpu = -1;
 	/*
@@ -127,6 +130,36 @@ void finish_task_switch(struct task *prev)
 	spin_unlock(&rq_lock);
 	if (zombie)
 		task_notify_parent_reapable(prev);
+	if (dead) {
+		spin_lock(&reaper_lock);
+		reaper_has_work = true;
+		wake_up(&reaper_wait);
+		spin_unlock(&reaper_lock);
+	}
+}
+
+/*
+ * The reaper: frees dead tasks as they come.  The idle loop frees them too,
+ * but a busy CPU may not go idle for a long time, and a process that keeps
+ * starting threads must not run out of memory meanwhile.
+ */
+static void reaper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		spin_lock(&reaper_lock);
+		while (!reaper_has_work)
+			wait_sleep(&reaper_wait, &reaper_lock, false);
+		reaper_has_work = false;
+		spin_unlock(&reaper_lock);
+		free_dead_tasks();
+	}
+}
+
+void reaper_start(void)
+{
+	if (!kthread_create(reaper, NULL, "reaper"))
+		panic("cannot start the reaper");
 }
 
 /*

@@ -130,25 +130,37 @@ void force_signal_fault(int sig, u64 code, u64 addr)
 	send_signal(t, sig, &si);
 }
 
-/* Take the lowest pending unblocked signal off the queue (0 if none). */
+/* The signal to take first from a set: SIGKILL, which nothing may delay, else the lowest. */
+static int first_signal(sigset_t ready)
+{
+	return (ready & sigmask(SIGKILL)) ? SIGKILL : __builtin_ctzl(ready) + 1;
+}
+
+/*
+ * Take the next pending unblocked signal (0 if none): the thread's own
+ * first, then its process's.
+ */
 static int dequeue_signal(struct task *t, struct siginfo_k *info)
 {
 	sigset_t ready;
 	int sig = 0;
 
 	spin_lock(&t->lock);
-	ready = t->pending & ~t->blocked;
+	ready = t->pending.set & ~t->blocked;
 	if (ready) {
-		/* SIGKILL first: nothing may delay it. */
-		sig = (ready & sigmask(SIGKILL)) ? SIGKILL : __builtin_ctzl(ready) + 1;
-		if (sig >= SIGRTMIN) {
-			sigqueue_take(t, sig, info);
-		} else {
-			t->pending &= ~sigmask(sig);
-			*info = t->pending_info[sig - 1];
-		}
+		sig = first_signal(ready);
+		sigpending_take(&t->pending, sig, info);
 	}
 	spin_unlock(&t->lock);
+	if (sig || !t->tg)
+		return sig;
+	spin_lock(&t->tg->siglock);
+	ready = t->tg->shared.set & ~READ_ONCE(t->blocked);
+	if (ready) {
+		sig = first_signal(ready);
+		sigpending_take(&t->tg->shared, sig, info);
+	}
+	spin_unlock(&t->tg->siglock);
 	return sig;
 }
 
@@ -344,11 +356,13 @@ static void discard_pending_in_group(struct task *t, int sig)
 	spin_lock(&tasklist_lock);
 	list_for_each_entry(th, &t->tg->threads, tg_link) {
 		spin_lock(&th->lock);
-		th->pending &= ~sigmask(sig);
-		sigqueue_flush(th, sig);
+		sigpending_flush(&th->pending, sig);
 		spin_unlock(&th->lock);
 	}
 	spin_unlock(&tasklist_lock);
+	spin_lock(&t->tg->siglock);
+	sigpending_flush(&t->tg->shared, sig);
+	spin_unlock(&t->tg->siglock);
 }
 
 /* ---- system calls ---- */
@@ -419,7 +433,7 @@ long sys_rt_sigpending(sigset_t *set, size_t sigsetsize)
 
 	if (sigsetsize > sizeof(sigset_t))
 		return -EINVAL;
-	pending = current->pending & current->blocked;
+	pending = (current->pending.set | current->tg->shared.set) & current->blocked;
 	return copy_to_user(set, &pending, sigsetsize) ? -EFAULT : 0;
 }
 
@@ -529,6 +543,17 @@ long sys_sigaltstack(const struct user_stack *ss, struct user_stack *old)
 	return 0;
 }
 
+/* kill() to a whole process: it waits on the process for any thread to take. */
+static int kill_process(struct task *leader, int sig)
+{
+	struct siginfo_k si = { .signo = sig, .code = SI_USER, .pid = current->tgid };
+
+	if (leader->tg->live == 0 || sig == 0)
+		return 0;	/* a zombie exists until reaped, but takes nothing */
+	send_signal_process_locked(leader->tg, sig, &si);
+	return 0;
+}
+
 /* Send sig to t, with the checks kill() makes; tasklist_lock held. */
 static int kill_one(struct task *t, int sig, int code)
 {
@@ -567,8 +592,7 @@ long sys_kill(int pid, int sig)
 			continue;	/* kernel threads take no signals from kill */
 		if (match) {
 			found++;
-			/* To the process: one of its threads that does not block it. */
-			err = kill_one(thread_group_pick(t->tg, sig), sig, SI_USER);
+			err = kill_process(t, sig);
 		}
 	}
 	spin_unlock(&tasklist_lock);

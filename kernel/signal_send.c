@@ -1,53 +1,136 @@
 /*
- * Sending signals: mark the signal pending on the target and wake it if it
- * sleeps interruptibly.  Delivery (running handlers, default actions)
- * happens on the target's way back to user mode (kernel/signal.c).
+ * Sending signals: mark the signal pending - on the thread it was sent to,
+ * or on its process, for any thread to take - and wake a thread that can
+ * take it.  Delivery (handlers, default actions) happens on that thread's
+ * way back to user mode (kernel/signal.c).
  *
- * Lock: task->lock protects pending, blocked and pending_info.
+ * Locks: task->lock protects a thread's pending set and blocked mask;
+ * thread_group->siglock the process's pending set.
  */
 #include <kmalloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 
+void sigpending_init(struct sigpending *p)
+{
+	memset(p, 0, sizeof(*p));
+	list_init(&p->rt_queue);
+}
+
+bool sigpending_add(struct sigpending *p, int sig, const struct siginfo_k *info)
+{
+	if (sig >= SIGRTMIN) {
+		/* Real-time signals queue: every one sent is delivered, in order. */
+		struct sigqueue *q = p->rt_queued < SIGQUEUE_MAX ? kmalloc(sizeof(*q), GFP_KERNEL) : NULL;
+
+		if (!q)
+			return false;	/* the queue is full: this one is lost, as on Linux */
+		q->info = *info;
+		list_add_tail(&q->link, &p->rt_queue);
+		p->rt_queued++;
+	} else if (!(p->set & sigmask(sig))) {
+		/* Standard signals do not queue: a second one while pending is merged. */
+		p->info[sig - 1] = *info;
+	}
+	p->set |= sigmask(sig);
+	return true;
+}
+
+void sigpending_take(struct sigpending *p, int sig, struct siginfo_k *info)
+{
+	struct sigqueue *q, *oldest = NULL;
+	int queued = 0;
+
+	if (sig < SIGRTMIN) {
+		p->set &= ~sigmask(sig);
+		*info = p->info[sig - 1];
+		return;
+	}
+	list_for_each_entry(q, &p->rt_queue, link)
+		if (q->info.signo == sig && queued++ == 0)
+			oldest = q;
+	if (oldest) {
+		*info = oldest->info;
+		list_del(&oldest->link);
+		kfree(oldest);
+		p->rt_queued--;
+	}
+	if (queued <= 1)	/* that was the last one: no longer pending */
+		p->set &= ~sigmask(sig);
+}
+
+void sigpending_flush(struct sigpending *p, int sig)
+{
+	struct sigqueue *q, *next;
+
+	for (q = list_first_entry(&p->rt_queue, struct sigqueue, link); &q->link != &p->rt_queue; q = next) {
+		next = list_entry(q->link.next, struct sigqueue, link);
+		if (sig && q->info.signo != sig)
+			continue;
+		list_del(&q->link);
+		kfree(q);
+		p->rt_queued--;
+	}
+	p->set &= sig ? ~sigmask(sig) : 0;
+}
+
 bool signal_pending(struct task *t)
 {
-	return (READ_ONCE(t->pending) & ~READ_ONCE(t->blocked)) != 0;
+	sigset_t pending = READ_ONCE(t->pending.set);
+
+	if (t->tg)
+		pending |= READ_ONCE(t->tg->shared.set);
+	return (pending & ~READ_ONCE(t->blocked)) != 0;
+}
+
+static struct siginfo_k make_info(int sig, const struct siginfo_k *info)
+{
+	struct siginfo_k si = { .signo = sig, .code = SI_KERNEL };
+
+	if (info)
+		si = *info;
+	si.signo = sig;
+	return si;
 }
 
 void send_signal(struct task *t, int sig, const struct siginfo_k *info)
 {
-	struct siginfo_k si = { .signo = sig, .code = SI_KERNEL };
+	struct siginfo_k si = make_info(sig, info);
+	bool added;
 
 	if (sig < 1 || sig > NSIG)
 		return;
 	/* An ignored signal is thrown away at once, so it never interrupts a sleep. */
 	if (signal_would_be_ignored(t, sig))
 		return;
-	if (info)
-		si = *info;
-	si.signo = sig;
 	spin_lock(&t->lock);
-	if (sig >= SIGRTMIN) {
-		/* Real-time signals queue: every one sent is delivered, in order. */
-		struct sigqueue *q = t->rt_queued < SIGQUEUE_MAX ? kmalloc(sizeof(*q), GFP_KERNEL) : NULL;
-
-		if (!q) {
-			spin_unlock(&t->lock);
-			return;		/* the queue is full: this one is lost, as on Linux */
-		}
-		q->info = si;
-		list_add_tail(&q->link, &t->rt_queue);
-		t->rt_queued++;
-	} else if (!(t->pending & sigmask(sig))) {
-		/* Standard signals do not queue: a second one while pending is merged. */
-		t->pending_info[sig - 1] = si;
-	}
-	t->pending |= sigmask(sig);
+	added = sigpending_add(&t->pending, sig, &si);
 	spin_unlock(&t->lock);
-	/* SIGKILL also ends an uninterruptible-by-signals wait on the way out. */
-	if (signal_pending(t) || sig == SIGKILL)
+	if (added)
 		wake_up_task(t, true);
+}
+
+void send_signal_process_locked(struct thread_group *tg, int sig, const struct siginfo_k *info)
+{
+	struct siginfo_k si = make_info(sig, info);
+	bool added;
+
+	if (sig < 1 || sig > NSIG || signal_would_be_ignored(tg->leader, sig))
+		return;
+	spin_lock(&tg->siglock);
+	added = sigpending_add(&tg->shared, sig, &si);
+	spin_unlock(&tg->siglock);
+	/* Wake a thread that does not block it; it takes the signal on its way out. */
+	if (added)
+		wake_up_task(thread_group_pick(tg, sig), true);
+}
+
+void send_signal_process(struct thread_group *tg, int sig, const struct siginfo_k *info)
+{
+	spin_lock(&tasklist_lock);
+	send_signal_process_locked(tg, sig, info);
+	spin_unlock(&tasklist_lock);
 }
 
 void send_sig_self(int sig)
@@ -55,36 +138,4 @@ void send_sig_self(int sig)
 	struct siginfo_k si = { .signo = sig, .code = SI_USER, .pid = current->tgid };
 
 	send_signal(current, sig, &si);
-}
-
-void sigqueue_take(struct task *t, int sig, struct siginfo_k *info)
-{
-	struct sigqueue *q, *oldest = NULL;
-	int queued = 0;
-
-	list_for_each_entry(q, &t->rt_queue, link)
-		if (q->info.signo == sig && queued++ == 0)
-			oldest = q;
-	if (oldest) {
-		*info = oldest->info;
-		list_del(&oldest->link);
-		kfree(oldest);
-		t->rt_queued--;
-	}
-	if (queued <= 1)	/* that was the last one: no longer pending */
-		t->pending &= ~sigmask(sig);
-}
-
-void sigqueue_flush(struct task *t, int sig)
-{
-	struct sigqueue *q, *next;
-
-	for (q = list_first_entry(&t->rt_queue, struct sigqueue, link); &q->link != &t->rt_queue; q = next) {
-		next = list_entry(q->link.next, struct sigqueue, link);
-		if (sig && q->info.signo != sig)
-			continue;
-		list_del(&q->link);
-		kfree(q);
-		t->rt_queued--;
-	}
 }

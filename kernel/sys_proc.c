@@ -10,6 +10,8 @@
 #include <printk.h>
 #include <sched.h>
 #include <string.h>
+#include <kmalloc.h>
+#include <kstack.h>
 #include <page.h>
 #include <syscall.h>
 #include <time.h>
@@ -31,8 +33,12 @@ long sys_getppid(void)
 {
 	long ppid;
 
+	struct task *leader;
+
 	spin_lock(&tasklist_lock);
-	ppid = current->parent ? current->parent->tgid : 0;
+	/* A thread has no parent of its own: its process's is the one. */
+	leader = current->tg ? current->tg->leader : current;
+	ppid = leader->parent ? leader->parent->tgid : 0;
 	spin_unlock(&tasklist_lock);
 	return ppid;
 }
@@ -265,6 +271,10 @@ long sys_sysinfo(struct sysinfo_k *info)
 	struct sysinfo_k si = { 0 };
 	struct task *t;
 
+	/* Count what dead tasks held, and what is only kept for reuse, as free. */
+	free_dead_tasks();
+	kstack_drain_cache();
+	kmalloc_shrink();
 	si.uptime = clock_ns() / NSEC_PER_SEC;
 	si.totalram = nr_total_pages();
 	si.freeram = nr_free_pages();

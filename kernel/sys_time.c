@@ -28,11 +28,6 @@
 #define ITIMER_VIRTUAL 1
 #define ITIMER_PROF 2
 
-struct timespec_k {
-	long tv_sec;
-	long tv_nsec;
-};
-
 struct timeval_k {
 	long tv_sec;
 	long tv_usec;
@@ -44,6 +39,11 @@ struct itimerval_k {
 };
 
 static u64 realtime_offset_ns;	/* wall clock at monotonic zero */
+
+u64 realtime_offset(void)
+{
+	return realtime_offset_ns;
+}
 
 void time_init_realtime(void)
 {
@@ -202,7 +202,7 @@ static void itimer_fire(struct timer *tm)
 	else
 		t->itimer_real_expires_ns = 0;
 	spin_unlock(&tasklist_lock);
-	send_signal(t, SIGALRM, &si);
+	send_signal_process(t->tg, SIGALRM, &si);
 }
 
 void itimer_cancel(struct task *t)

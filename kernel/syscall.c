@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fs_syscalls.h>
+#include <futex.h>
 #include <gdt.h>
 #include <printk.h>
 #include <sched.h>
@@ -60,6 +61,8 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(rt_sigaction), SYSCALL(rt_sigprocmask), SYSCALL(rt_sigreturn),
 	SYSCALL(rt_sigpending), SYSCALL(rt_sigsuspend), SYSCALL(sigaltstack), SYSCALL(pause),
 	SYSCALL(kill), SYSCALL(tkill), SYSCALL(tgkill),
+	/* Futexes, for threads (kernel/futex.c). */
+	SYSCALL(futex),
 	/* Time (kernel/sys_time.c). */
 	SYSCALL(nanosleep), SYSCALL(clock_gettime), SYSCALL(clock_getres),
 	SYSCALL(clock_nanosleep), SYSCALL(gettimeofday), SYSCALL(time), SYSCALL(alarm),

@@ -37,7 +37,7 @@ static struct task *task_new_struct(const char *name)
 	list_init(&t->children);
 	list_init(&t->sibling);
 	list_init(&t->all_link);
-	list_init(&t->rt_queue);
+	sigpending_init(&t->pending);
 	list_init(&t->tg_link);
 	wait_queue_init(&t->child_exit);
 	t->exit_signal = SIGCHLD;
@@ -82,7 +82,7 @@ void sighand_put(struct sighand *s)
 /* Free a task that no CPU runs and nobody will look up again. */
 void task_free(struct task *t)
 {
-	sigqueue_flush(t, 0);
+	sigpending_flush(&t->pending, 0);
 	sighand_put(t->sighand);
 	thread_group_put(t->tg);
 	kstack_free(t->kstack_top);

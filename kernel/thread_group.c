@@ -20,6 +20,8 @@ struct thread_group *thread_group_new(struct task *leader)
 		return NULL;
 	tg->refcount = 1;
 	tg->leader = leader;
+	spin_init(&tg->siglock, "siglock");
+	sigpending_init(&tg->shared);
 	list_init(&tg->threads);
 	wait_queue_init(&tg->live_changed);
 	return tg;
@@ -27,8 +29,10 @@ struct thread_group *thread_group_new(struct task *leader)
 
 void thread_group_put(struct thread_group *tg)
 {
-	if (tg && __atomic_sub_fetch(&tg->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+	if (tg && __atomic_sub_fetch(&tg->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		sigpending_flush(&tg->shared, 0);
 		kfree(tg);
+	}
 }
 
 /* Join t to tg as a live thread; tasklist_lock held. */

@@ -61,7 +61,13 @@ static int install_pte(struct mm *mm, u64 va, struct page *page, u64 flags, pte_
 	spin_unlock(&mm->page_table_lock);
 	if (err)
 		put_page(page);
-	flush_tlb_range(mm, va, va + PAGE_SIZE);
+	/*
+	 * Replacing a present entry (copy-on-write, write access granted): any
+	 * CPU may hold the old translation.  A new entry needs no flush: x86
+	 * TLBs never cache "not present".
+	 */
+	if (expected & PTE_PRESENT)
+		flush_tlb_range(mm, va, va + PAGE_SIZE);
 	return err;
 }
 

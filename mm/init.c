@@ -5,6 +5,7 @@
 #include <boot.h>
 #include <bootmem.h>
 #include <kmalloc.h>
+#include <kstack.h>
 #include <mm.h>
 #include <page.h>
 #include <paging.h>
@@ -48,4 +49,5 @@ void mm_init(const struct boot_info *bi)
 	paging_init(ALIGN_UP(direct_end, HUGE_PAGE_SIZE), has_ram);
 	page_alloc_init();
 	kmalloc_init();
+	kstack_init();
 }

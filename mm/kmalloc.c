@@ -176,3 +176,35 @@ size_t ksize(const void *ptr)
 		return page->slab_class->size;
 	return PAGE_SIZE << page->order;
 }
+
+/*
+ * Free every empty slab page the classes keep (see slab_free): after this
+ * the free-page count reflects only the objects still allocated.
+ */
+void kmalloc_shrink(void)
+{
+	for (int i = 0; i < NR_CLASSES; i++) {
+		struct kmem_class *c = &classes[i];
+
+		for (;;) {
+			struct page *page, *empty = NULL;
+
+			spin_lock(&c->lock);
+			list_for_each_entry(page, &c->partial, list) {
+				if (page->slab_inuse == 0) {
+					empty = page;
+					break;
+				}
+			}
+			if (empty) {
+				list_del(&empty->list);
+				c->partial_count--;
+			}
+			spin_unlock(&c->lock);
+			if (!empty)
+				break;
+			page_clear_flag(empty, PG_slab);
+			free_pages(empty, 0);
+		}
+	}
+}

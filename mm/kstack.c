@@ -13,13 +13,25 @@
 #include <paging.h>
 #include <panic.h>
 #include <spinlock.h>
+#include <string.h>
 #include <tlb.h>
 
 #define SLOT_SIZE (KSTACK_GUARD_SIZE + KSTACK_SIZE)
 #define MAX_KSTACKS 4096
 
+/*
+ * Freed stacks are kept, still mapped, for the next task: unmapping one
+ * needs a TLB shootdown on every CPU, and a process that starts and ends
+ * threads all the time would spend its life waiting for those.
+ */
+#define KSTACK_CACHE 32
+
 static struct spinlock kstack_lock = SPINLOCK_INIT("kstack");
-static u64 slot_used[MAX_KSTACKS / 64];
+static u64 slot_used[MAX_KSTACKS / 64];	/* kstack_lock */
+static void *cache[KSTACK_CACHE];	/* kstack_lock: tops of stacks ready for reuse */
+static int cached;			/* kstack_lock */
+
+static void kstack_release(void *top);
 
 static u64 slot_stack_base(int slot)
 {
@@ -50,6 +62,13 @@ void *kstack_alloc(void)
 	u64 base;
 
 	spin_lock(&kstack_lock);
+	if (cached > 0) {
+		void *top = cache[--cached];
+
+		spin_unlock(&kstack_lock);
+		memset((u8 *)top - KSTACK_SIZE, 0, KSTACK_SIZE);	/* as fresh ones are */
+		return top;
+	}
 	for (int i = 0; i < MAX_KSTACKS && slot < 0; i++) {
 		if (!(slot_used[i / 64] & (1ul << (i % 64)))) {
 			slot_used[i / 64] |= 1ul << (i % 64);
@@ -78,11 +97,53 @@ void *kstack_alloc(void)
 	return (void *)(base + KSTACK_SIZE);
 
 fail:
-	kstack_free((void *)(base + KSTACK_SIZE));
+	kstack_release((void *)(base + KSTACK_SIZE));
 	return NULL;
 }
 
 void kstack_free(void *top)
+{
+	spin_lock(&kstack_lock);
+	if (cached < KSTACK_CACHE) {
+		cache[cached++] = top;
+		spin_unlock(&kstack_lock);
+		return;
+	}
+	spin_unlock(&kstack_lock);
+	kstack_release(top);
+}
+
+/* Give every cached stack back (to count free memory exactly). */
+void kstack_drain_cache(void)
+{
+	for (;;) {
+		void *top = NULL;
+
+		spin_lock(&kstack_lock);
+		if (cached > 0)
+			top = cache[--cached];
+		spin_unlock(&kstack_lock);
+		if (!top)
+			return;
+		kstack_release(top);
+	}
+}
+
+/*
+ * The page tables of the whole stack area, made once at boot: then a new
+ * stack never needs one, and the memory in use does not creep up with the
+ * most tasks there ever were at once.
+ */
+void kstack_init(void)
+{
+	for (u64 va = KSTACK_AREA_BASE; va < KSTACK_AREA_BASE + (u64)MAX_KSTACKS * SLOT_SIZE;
+	     va += HUGE_PAGE_SIZE)
+		if (!page_walk(kernel_pml4, va, true))
+			panic("kstack: no memory for the stack area's page tables");
+}
+
+/* Unmap a stack for good and free its pages and slot. */
+static void kstack_release(void *top)
 {
 	struct page *pages[KSTACK_PAGES];
 	u64 base = (u64)top - KSTACK_SIZE;

@@ -284,17 +284,17 @@ class Totals:
 
 # ----------------------------------------------------------------- suites --
 
-def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1):
+def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1, extra=(), label=None):
     """Tests run by one boot, chosen with KEY=GLOB on the command line
     (ktest=* for the kernel's self-tests).  A test that hangs or panics is
     reported, then the kernel boots again with KEY_skip= naming every such
     test so far, to run the rest."""
     report, seen, skip = Report(), set(), []
     while True:
-        cmdline = [key + '=' + (pattern or opts.filter or '*')]
+        cmdline = [key + '=' + (pattern or opts.filter or '*')] + list(extra)
         if skip:
             cmdline.append(key + '_skip=' + ','.join(skip))
-        label = key if smp == 1 else '%s-smp%d' % (key, smp)
+        label = label or (key if smp == 1 else '%s-smp%d' % (key, smp))
         name = label if not skip else '%s-skip%d' % (label, len(skip))
         run = boot(name, cmdline, timeout or opts.timeout, opts, smp)
         tap = parse_tap(run.lines)
@@ -381,6 +381,12 @@ def user_programs(opts):
                   if os.access(os.path.join(folder, f), os.X_OK))
 
 
+def after(jobs, fn, *args):
+    """Run fn(*args) once every job in jobs has finished."""
+    concurrent.futures.wait(jobs)
+    return fn(*args)
+
+
 def run_check(check, opts):
     """One harness check: a boot that must end as check.exit, with every
     regex matching some line of its serial log."""
@@ -427,6 +433,7 @@ def main():
     # A suite is its title and its jobs, each a function returning a Report.
     # All jobs go to the pool at once; reports are printed in this order.
     pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
+    alone = concurrent.futures.ThreadPoolExecutor(1)	# boots that need the whole machine
     suites = [('ktest on pagoda', [pool.submit(boot_suite, opts, 'ktest')])]
     if not opts.filter:
         suites.append(('harness checks on pagoda',
@@ -434,11 +441,6 @@ def main():
         # All user programs in one boot: longer than a self-test boot.
         suites.append(('user on pagoda', [pool.submit(boot_suite, opts, 'user', '*',
                                                       opts.timeout * 5)]))
-        # The same again with four CPUs running at once (TCG's multi-threaded mode).
-        suites.append(('ktest on pagoda -smp 4', [pool.submit(boot_suite, opts, 'ktest', None,
-                                                              None, 4)]))
-        suites.append(('user on pagoda -smp 4', [pool.submit(boot_suite, opts, 'user', '*',
-                                                             opts.timeout * 5, 4)]))
         # Every user test must pass on Linux first: there, the expectation
         # itself is checked.
         suites.append(('user on host',
@@ -450,6 +452,18 @@ def main():
             suites.append(('harness self-test on host',
                            [pool.submit(host_program, 'selftest', [selftest],
                                         opts.timeout, opts, 'harness/')]))
+        # The same again with four CPUs running at once (TCG's multi-threaded
+        # mode).  Four virtual CPUs need the machine's cores to themselves:
+        # these boots run one at a time, after everything else.
+        earlier = [job for _, jobs in suites for job in jobs]
+        smp4 = [('ktest on pagoda -smp 4', (opts, 'ktest', None, None, 4)),
+                ('user on pagoda -smp 4', (opts, 'user', '*', opts.timeout * 5, 4)),
+                # [smp]'s stress: fork/exec/exit loops on four CPUs for 30 s, and
+                # the free-page count back where it started (init's no_page_leaks).
+                ('stress on pagoda -smp 4', (opts, 'user', 'stress', opts.timeout * 5, 4,
+                                             ['stress_seconds=30'], 'stress-smp4'))]
+        for title, args in smp4:
+            suites.append((title, [alone.submit(after, earlier, boot_suite, *args)]))
     totals = Totals()
     try:
         for title, jobs in suites:
@@ -466,6 +480,7 @@ def main():
         print('\nharness: interrupted', file=sys.stderr)
         os._exit(130)                       # do not wait for the worker threads
     pool.shutdown()
+    alone.shutdown()
     shutil.rmtree(opts.workdir, ignore_errors=True)
     sys.exit(totals.finish())
 

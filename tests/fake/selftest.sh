@@ -56,7 +56,7 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
 }
 
 check "all pass" harness 0 -- 
-check "  ... with every check and the closing line" has '14 passed, 0 failed'
+check "  ... with every check and the closing line" has '24 passed, 0 failed'
 check "  ... with a boot time" grep -q '^# boot time: [0-9.]* s from QEMU start to the first test line$' "$out"
 check "fail, panic and hang mid-test" \
     harness 1 FAKE_KTEST=buddy_split:fail,slab_alloc:panic,sched_yield:hang -- --filter '*'
@@ -79,7 +79,7 @@ check "  ... is noticed" grep -q '^not ok 6 - ktest/protocol # kernel says 6 pas
 check "a kernel ignoring ktest_skip" harness 1 FAKE_KTEST=vmm_map:hang FAKE_IGNORE_SKIP=1 -- --filter '*'
 check "  ... does not loop" grep -q '^not ok 5 - ktest/end of run # .* in vmm_map' "$out"
 check "broken deliberate failures" harness 1 FAKE_BROKEN=harness_hang,panic_wx_text_write --
-check "  ... fail their checks" has '12 passed, 2 failed'
+check "  ... fail their checks" has '22 passed, 2 failed'
 check "  ... with the reason" has 'not ok 10 - harness catches a hang # expected a hang, got exit status 1 (all passed)'
 check "--filter narrows the self-tests" harness 0 -- --filter 'vmm_*,timer_*'
 check "  ... to those" has '2 passed, 0 failed'

@@ -16,6 +16,9 @@
  * "user_skip=prog/test,..." skips tests that hung or
  * crashed in an earlier boot (the harness adds it).
  *
+ * "stress_seconds=N" is passed on as STRESS_SECONDS (how long the stress
+ * tests run; 3 s by default).
+ *
  * With "run=PATH" it runs that one program (a benchmark, say) with the
  * console as its output, then powers off.  With neither, it says so and
  * waits: the interactive shell comes with issue [shell].
@@ -42,6 +45,7 @@
 #define MAX_PROGRAMS 128
 
 static int passed, failed;
+static const char *stress_seconds = "3";	/* STRESS_SECONDS for the programs */
 
 static void say(const char *s)
 {
@@ -121,13 +125,15 @@ static void relay(int fd, bool quiet)
 /* Run one test program; quiet: discard its output (the warm-up round). */
 static void run_program(const char *name, const char *skip, bool quiet)
 {
-	char path[512], scratch[512], env_skip[1024];
+	char path[512], scratch[512], env_skip[1024], env_stress[64];
 	int fds[2], status;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/%s", TEST_DIR, name);
 	snprintf(scratch, sizeof(scratch), "/tmp/run.%s", name);
 	snprintf(env_skip, sizeof(env_skip), "UTEST_SKIP=%s", skip ? skip : "");
+	/* The warm-up round need not stress for long: the defaults do. */
+	snprintf(env_stress, sizeof(env_stress), "STRESS_SECONDS=%s", quiet ? "" : stress_seconds);
 	if (mkdir(scratch, 0755) < 0 && errno != EEXIST) {
 		printf("not ok - %s # cannot make %s: %s\n", name, scratch, strerror(errno));
 		fflush(stdout);
@@ -141,7 +147,7 @@ static void run_program(const char *name, const char *skip, bool quiet)
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = { path, NULL };
-		char *envp[] = { "HOME=/", "PATH=/bin", env_skip, NULL };
+		char *envp[] = { "HOME=/", "PATH=/bin", env_skip, env_stress, NULL };
 
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
@@ -196,13 +202,31 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static unsigned long free_pages_now(void)
+static unsigned long free_pages_once(void)
 {
 	struct sysinfo si;
 
 	if (sysinfo(&si) < 0)
 		return 0;
 	return si.freeram * si.mem_unit / 4096;
+}
+
+/*
+ * The free-page count once it has settled: the last threads of a program
+ * may still be on their way out when its process is reaped.
+ */
+static unsigned long free_pages_now(void)
+{
+	unsigned long last = free_pages_once(), now;
+
+	for (int i = 0; i < 50; i++) {
+		usleep(20000);
+		now = free_pages_once();
+		if (now == last)
+			break;
+		last = now;
+	}
+	return last;
 }
 
 static void run_tests(const char *pattern, const char *skip)
@@ -259,6 +283,8 @@ int main(int argc, char **argv)
 			skip = argv[i] + 10;
 		else if (!strncmp(argv[i], "run=", 4))
 			run = argv[i] + 4;
+		else if (!strncmp(argv[i], "stress_seconds=", 15))
+			stress_seconds = argv[i] + 15;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	mkdir("/tmp", 01777);

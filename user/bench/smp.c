@@ -6,16 +6,15 @@
  *                     no other CPU can hold the translation;
  *   munmap_shootdown  the same while a second thread of the process runs
  *                     on another CPU: every unmap must flush its TLB too,
- *                     so the difference is the cost of one shootdown;
- *   pipe_round_trip_2p  one byte there and back between two processes
- *                     (on two CPUs when there are two).
+ *                     so the difference is the cost of one shootdown.
+ * (micro's pipe_round_trip, run with two CPUs, measures a pipe between
+ * processes on different CPUs.)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,35 +67,9 @@ static void bench_munmap(void)
 	pthread_join(t, NULL);
 }
 
-static void bench_pipe_two_processes(void)
-{
-	const int n = 2000;
-	int ping[2], pong[2];
-	char c = 'x';
-	uint64_t t0;
-	pid_t pid;
-
-	if (pipe(ping) < 0 || pipe(pong) < 0)
-		return;
-	pid = fork();
-	if (pid == 0) {
-		for (int i = 0; i < n; i++)
-			if (read(ping[0], &c, 1) != 1 || write(pong[1], &c, 1) != 1)
-				_exit(1);
-		_exit(0);
-	}
-	t0 = now_ns();
-	for (int i = 0; i < n; i++)
-		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
-			break;
-	printf("pipe_round_trip_2p %.0f ns/round-trip\n", (double)(now_ns() - t0) / n);
-	waitpid(pid, NULL, 0);
-}
-
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_munmap();
-	bench_pipe_two_processes();
 	return 0;
 }

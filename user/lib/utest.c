@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_TESTS 256
@@ -274,4 +276,74 @@ int main(int argc, char **argv)
 			failures++;
 	}
 	return failures ? 1 : 0;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void set_handler(int sig, void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	REQUIRE(sigaction(sig, &sa, NULL) == 0);
+}
+
+/* sigprocmask is the calling thread's mask, as pthread_sigmask. */
+int is_blocked(int sig)
+{
+	sigset_t s;
+
+	sigprocmask(SIG_BLOCK, NULL, &s);
+	return sigismember(&s, sig);
+}
+
+int is_pending(int sig)
+{
+	sigset_t s;
+
+	sigpending(&s);
+	return sigismember(&s, sig);
+}
+
+void start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	int e = pthread_create(t, NULL, fn, arg);
+
+	errno = e;
+	REQUIRE(e == 0);
+}
+
+void *join(pthread_t t)
+{
+	void *res = (void *)-1;
+
+	CHECK_EQ(pthread_join(t, &res), 0);
+	return res;
+}
+
+pid_t gettid_(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int tid_alive(pid_t tid)
+{
+	return syscall(SYS_tgkill, getpid(), tid, 0) == 0;
 }

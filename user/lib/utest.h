@@ -124,6 +124,37 @@ void utest_register_child(const char *name, utest_child_fn fn);
 
 void utest_abort(void) __attribute__((noreturn));
 
+/* ---- helpers several test programs share ---- */
+
+/* CLOCK_MONOTONIC in seconds. */
+double now(void);
+/* Sleep ms milliseconds, through interruptions by signals. */
+void sleep_ms(long ms);
+/* Install a plain handler (or SIG_DFL/SIG_IGN) with these flags and an empty mask. */
+void set_handler(int sig, void (*fn)(int), int flags);
+/* Is sig blocked in (pending for) the calling thread? */
+int is_blocked(int sig);
+int is_pending(int sig);
+
+/* Threads: start one (a failure ends the test), join one, a thread's id. */
+#include <pthread.h>
+#include <sys/types.h>
+void start_thread(pthread_t *t, void *(*fn)(void *), void *arg);
+void *join(pthread_t t);
+pid_t gettid_(void);
+/* Does thread tid still exist in our process (tgkill with signal 0)? */
+int tid_alive(pid_t tid);
+
+/* Poll cond every millisecond for at most 5 s; evaluates to whether it held. */
+#define EVENTUALLY(cond)                                   \
+	({                                                 \
+		double end_ = now() + 5;                   \
+		int ok_;                                   \
+		while (!(ok_ = !!(cond)) && now() < end_)  \
+			sleep_ms(1);                       \
+		ok_;                                       \
+	})
+
 /* ---- child processes ---------------------------------------------------- */
 
 /*

@@ -62,29 +62,6 @@ static double clock_s(clockid_t clock)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Poll cond every millisecond for at most 5 s; evaluates to whether it held. */
-#define EVENTUALLY(cond)                                           \
-	({                                                         \
-		double end_ = now() + 5;                           \
-		int ok_;                                           \
-		while (!(ok_ = !!(cond)) && now() < end_)          \
-			sleep_ms(1);                               \
-		ok_;                                               \
-	})
-
 static struct timespec after(clockid_t clock, long ms)
 {
 	struct timespec ts;
@@ -477,17 +454,6 @@ static void count_hit(int sig)
 {
 	(void)sig;
 	atomic_fetch_add(&hits, 1);
-}
-
-static void set_handler(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	REQUIRE(sigaction(sig, &sa, NULL) == 0);
 }
 
 static volatile int sig_word;

@@ -25,14 +25,6 @@
 		CHECK(WIFEXITED(st_) && WEXITSTATUS(st_) == 0);              \
 	})
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* A byte pattern that makes misordered or lost data visible. */
 static unsigned char pattern(size_t i)
 {

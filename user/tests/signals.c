@@ -46,17 +46,6 @@ static void info_handler(int sig, siginfo_t *si, void *uc)
 	last_uc = uc;
 }
 
-static void set_handler(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	REQUIRE(sigaction(sig, &sa, NULL) == 0);
-}
-
 static void set_info_handler(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 {
 	struct sigaction sa;
@@ -75,22 +64,6 @@ static void mask(int how, int sig)
 	sigemptyset(&s);
 	sigaddset(&s, sig);
 	REQUIRE(sigprocmask(how, &s, NULL) == 0);
-}
-
-static int is_blocked(int sig)
-{
-	sigset_t s;
-
-	sigprocmask(SIG_BLOCK, NULL, &s);
-	return sigismember(&s, sig);
-}
-
-static int is_pending(int sig)
-{
-	sigset_t s;
-
-	sigpending(&s);
-	return sigismember(&s, sig);
 }
 
 /* Wait for a handler with every signal unblocked (sig is blocked outside). */

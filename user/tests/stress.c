@@ -28,22 +28,6 @@
 #define PAGE 4096UL
 #define WORKERS 4
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /*
  * The test's duration: dflt, or STRESS_SECONDS if set and from_env.  The
  * watchdog is moved out accordingly (twice the duration, plus slack).
@@ -70,14 +54,6 @@ static int reap(pid_t pid)
 		r = waitpid(pid, &status, 0);
 	while (r < 0 && errno == EINTR);
 	return r == pid ? status : -1;
-}
-
-static void start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	int e = pthread_create(t, NULL, fn, arg);
-
-	errno = e;
-	REQUIRE(e == 0);
 }
 
 /* ---- processes ------------------------------------------------------- */

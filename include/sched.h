@@ -67,5 +67,6 @@ struct task *task_alloc_idle(struct cpu *cpu, void *stack_top);
 int tasks_allocated(void);
 void task_add_to_list(struct task *t, struct task *parent);
 void task_remove_from_list(struct task *t);
+void task_notify_parent_reapable(struct task *t);
 
 #endif

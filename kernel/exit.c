@@ -231,7 +231,7 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 	spin_lock(&tasklist_lock);
 	for (;;) {
 		struct task *c, *zombie = NULL;
-		bool any = false, almost = false;
+		bool any = false;
 
 		list_for_each_entry(c, &t->children, sibling) {
 			if (!wait_matches(c, pid))
@@ -241,12 +241,9 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			 * A zombie still finishing its last switch is not ours yet,
 			 * nor a leader whose other threads still run.
 			 */
-			if (c->state == TASK_ZOMBIE && c->tg->live == 0) {
-				if (READ_ONCE(c->on_cpu) == -1) {
-					zombie = c;
-					break;
-				}
-				almost = true;	/* its last switch is a few instructions away */
+			if (c->state == TASK_ZOMBIE && READ_ONCE(c->on_cpu) == -1 && c->tg->live == 0) {
+				zombie = c;
+				break;
 			}
 		}
 		if (zombie) {
@@ -268,13 +265,6 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 		if (!any) {
 			spin_unlock(&tasklist_lock);
 			return -ECHILD;
-		}
-		if (almost) {
-			/* Nobody wakes us for that: step aside and look again. */
-			spin_unlock(&tasklist_lock);
-			yield();
-			spin_lock(&tasklist_lock);
-			continue;
 		}
 		if (options & WNOHANG) {
 			spin_unlock(&tasklist_lock);

@@ -118,7 +118,7 @@ void schedule_locked(void)
  */
 void finish_task_switch(struct task *prev)
 {
-	bool dead = prev->state == TASK_DEAD;
+	bool zombie = prev->state == TASK_ZOMBIE, dead = prev->state == TASK_DEAD;
 
 	prev->on_cpu = -1;
 	/*
@@ -127,11 +127,9 @@ void finish_task_switch(struct task *prev)
 	 */
 	if (prev->state == TASK_DEAD)
 		list_add_tail(&prev->run_link, &dead_tasks);
-	/*
-	 * Not one more look at prev after this: a zombie's parent may reap and
-	 * free it the moment on_cpu reads -1 (wait4 waits for that itself).
-	 */
 	spin_unlock(&rq_lock);
+	if (zombie)
+		task_notify_parent_reapable(prev);
 	if (dead) {
 		spin_lock(&reaper_lock);
 		reaper_has_work = true;

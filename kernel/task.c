@@ -132,3 +132,12 @@ void task_remove_from_list(struct task *t)
 	t->parent = NULL;
 	spin_unlock(&tasklist_lock);
 }
+
+/* A zombie is off its CPU for good: its parent may reap it now. */
+void task_notify_parent_reapable(struct task *t)
+{
+	spin_lock(&tasklist_lock);
+	if (t->parent)
+		wake_up(&t->parent->child_exit);
+	spin_unlock(&tasklist_lock);
+}

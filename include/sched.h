@@ -36,9 +36,10 @@ void wake_up_new_task(struct task *t);
 struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 /* The same, but it runs only on CPU cpu (-1: anywhere). */
 struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, int cpu);
-/* Free tasks whose last switch is done; interrupts on, no locks held. */
+/* Free the tasks whose last reference is gone; interrupts on, no locks held. */
 void free_dead_tasks(void);
-void task_free_when_off_cpu(struct task *t);
+/* Drop a reference (see task->usage); the last one queues t to be freed. */
+void task_put(struct task *t);
 /* Start the kernel thread that frees dead tasks. */
 void reaper_start(void);
 /* The body of the idle loop: run what is runnable, else halt. */
@@ -50,7 +51,7 @@ void sched_tick(void);
 /* Sleep uninterruptibly for at least ns nanoseconds. */
 void sleep_ns(u64 ns);
 
-/* Task structures: allocated with a kernel stack, freed when reaped. */
+/* Task structures: allocated with a kernel stack, freed by the last task_put. */
 struct task *task_alloc(const char *name);
 void task_free(struct task *t);
 void sighand_put(struct sighand *s);
@@ -66,7 +67,7 @@ struct task *task_alloc_idle(struct cpu *cpu, void *stack_top);
 /* Task structures in existence (for self-tests that count memory). */
 int tasks_allocated(void);
 void task_add_to_list(struct task *t, struct task *parent);
+void task_add_to_list_locked(struct task *t, struct task *parent);
 void task_remove_from_list(struct task *t);
-void task_notify_parent_reapable(struct task *t);
 
 #endif

@@ -67,6 +67,14 @@ struct task {
 	char comm[TASK_COMM_LEN];	/* own: program name, for messages */
 
 	struct spinlock lock;
+	/*
+	 * atomic: references to this struct (task_put).  Two from birth: the
+	 * task's own, dropped by the switch away from it once it has died, and
+	 * its collector's (the parent's wait4, or whoever decides nobody will
+	 * wait).  So a zombie may be reaped while it still finishes its last
+	 * switch: the struct and its stack outlive both.
+	 */
+	int usage;
 	enum task_state state;		/* rq_lock */
 	int on_cpu;			/* rq_lock: -1 unless running on a CPU */
 	u64 cpus_allowed;		/* rq_lock: the CPUs it may run on (a bit each) */

@@ -242,7 +242,7 @@ static int kill_other_threads(void)
 	tg->execing = NULL;
 	spin_unlock(&tasklist_lock);
 	if (old_leader)
-		task_free_when_off_cpu(old_leader);
+		task_put(old_leader);	/* nobody will wait4 for it */
 	return 0;
 }
 

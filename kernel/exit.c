@@ -148,7 +148,7 @@ static bool process_ended(struct thread_group *tg, int code)
  */
 static __noreturn void do_exit_thread(int status_word)
 {
-	struct task *t = current;
+	struct task *t = current, *leader;
 	struct thread_group *tg = t->tg;
 	bool last, free_leader = false, self_dead;
 
@@ -167,14 +167,21 @@ static __noreturn void do_exit_thread(int status_word)
 		}
 		free_leader = process_ended(tg, code);
 	}
+	leader = tg->leader;
 	/* Only the leader is ever waited for; the others go now. */
-	self_dead = t != tg->leader || free_leader;
-	if (self_dead && t != tg->leader)
+	self_dead = t != leader || free_leader;
+	if (self_dead && t != leader)
 		list_del(&t->all_link);
 	spin_unlock(&tasklist_lock);
-	/* An autoreaped leader that is not us may still be on its way out. */
-	if (free_leader && t != tg->leader)
-		task_free_when_off_cpu(tg->leader);
+	/*
+	 * Nobody will wait4 for a thread, nor for an autoreaped leader (which,
+	 * if it is not us, may still be on its way out): drop the reference a
+	 * collector would have dropped.  Our own goes after the last switch.
+	 */
+	if (t != leader)
+		task_put(t);
+	if (free_leader)
+		task_put(leader);
 
 	spin_lock(&rq_lock);
 	/* The leader may have been autoreaped by the last thread meanwhile. */
@@ -238,10 +245,12 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 				continue;
 			any = true;
 			/*
-			 * A zombie still finishing its last switch is not ours yet,
-			 * nor a leader whose other threads still run.
+			 * The process is over when its last thread has exited
+			 * (under tasklist_lock, with exit_code set).  Its leader
+			 * may still be finishing its last switch: its own
+			 * reference keeps the struct and stack until that is done.
 			 */
-			if (c->state == TASK_ZOMBIE && READ_ONCE(c->on_cpu) == -1 && c->tg->live == 0) {
+			if (c->tg->live == 0) {
 				zombie = c;
 				break;
 			}
@@ -252,7 +261,8 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			list_del(&zombie->all_link);
 			list_del(&zombie->sibling);
 			spin_unlock(&tasklist_lock);
-			task_free(zombie);	/* unlinked, and off its CPU for good */
+			task_put(zombie);
+			free_dead_tasks();	/* its memory back now, if it is off its CPU */
 			if (status && put_user_u32(code, status))
 				return -EFAULT;
 			if (ru) {

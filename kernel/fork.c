@@ -159,9 +159,13 @@ static long do_fork(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 t
 	}
 	if (flags & CLONE_CHILD_SETTID)
 		p->set_child_tid = child_tid;	/* written by the child, in its own memory */
-	/* A thread is nobody's child: its process's parent waits for the process. */
-	task_add_to_list(p, (flags & CLONE_THREAD) ? NULL : current);
+	/*
+	 * A thread is nobody's child: its process's parent waits for the
+	 * process.  One critical section, so wait4 never sees a child whose
+	 * process has no live thread yet.
+	 */
 	spin_lock(&tasklist_lock);
+	task_add_to_list_locked(p, (flags & CLONE_THREAD) ? NULL : current);
 	thread_group_add((flags & CLONE_THREAD) ? current->tg : p->tg, p);
 	spin_unlock(&tasklist_lock);
 	wake_up_new_task(p);

@@ -9,7 +9,8 @@
  * condition under its own lock, will not sleep) or after it is fully off
  * the CPU (and can be put back on the queue).
  *
- * Lock order: tasklist_lock -> task->lock -> rq_lock.
+ * Lock order: tasklist_lock -> task->lock -> rq_lock;
+ * reaper_lock -> (a wait queue's lock) -> rq_lock.
  */
 #include <fpu.h>
 #include <kmalloc.h>
@@ -28,9 +29,8 @@
 
 struct spinlock rq_lock = SPINLOCK_INIT("rq");
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);	/* rq_lock */
-static struct list_head dead_tasks = LIST_HEAD_INIT(dead_tasks);	/* rq_lock: to free */
 static struct spinlock reaper_lock = SPINLOCK_INIT("reaper");
-static bool reaper_has_work;		/* reaper_lock: a task died since it last looked */
+static struct list_head dead_tasks = LIST_HEAD_INIT(dead_tasks);	/* reaper_lock: to free */
 static struct wait_queue reaper_wait = WAIT_QUEUE_INIT(reaper_wait);
 
 struct task *switch_to(u64 *prev_rsp, u64 next_rsp, struct task *prev);
@@ -113,29 +113,34 @@ void schedule_locked(void)
 
 /*
  * Runs in the task switched to, still holding rq_lock: the task switched
- * away from is now truly off its CPU.  A dead kernel thread can be freed
- * now that nobody runs on its stack; a zombie's parent may now reap it.
+ * away from is now truly off its CPU.  If it has died, nobody will run on
+ * its stack again, and it drops its own reference; the struct is freed
+ * when its collector (a parent's wait4) has dropped the other one too.
  */
 void finish_task_switch(struct task *prev)
 {
-	bool zombie = prev->state == TASK_ZOMBIE, dead = prev->state == TASK_DEAD;
+	bool died = prev->state == TASK_ZOMBIE || prev->state == TASK_DEAD;
 
 	prev->on_cpu = -1;
-	/*
-	 * A dead task's memory is freed later, with interrupts on: freeing its
-	 * stack takes a TLB shootdown, which must not wait with them off.
-	 */
-	if (prev->state == TASK_DEAD)
-		list_add_tail(&prev->run_link, &dead_tasks);
 	spin_unlock(&rq_lock);
-	if (zombie)
-		task_notify_parent_reapable(prev);
-	if (dead) {
-		spin_lock(&reaper_lock);
-		reaper_has_work = true;
-		wake_up(&reaper_wait);
-		spin_unlock(&reaper_lock);
-	}
+	/* task_put may wake the reaper, which takes rq_lock: not under it. */
+	if (died)
+		task_put(prev);
+}
+
+/*
+ * Freeing waits for a context with interrupts on and no locks held:
+ * freeing a kernel stack takes a TLB shootdown, which must not wait with
+ * them off.  So the last task_put only queues the task, for the reaper.
+ */
+void task_put(struct task *t)
+{
+	if (__atomic_sub_fetch(&t->usage, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	spin_lock(&reaper_lock);
+	list_add_tail(&t->run_link, &dead_tasks);
+	wake_up(&reaper_wait);
+	spin_unlock(&reaper_lock);
 }
 
 /*
@@ -148,9 +153,8 @@ static void reaper(void *arg)
 	(void)arg;
 	for (;;) {
 		spin_lock(&reaper_lock);
-		while (!reaper_has_work)
+		while (list_empty(&dead_tasks))
 			wait_sleep(&reaper_wait, &reaper_lock, false);
-		reaper_has_work = false;
 		spin_unlock(&reaper_lock);
 		free_dead_tasks();
 	}
@@ -162,34 +166,18 @@ void reaper_start(void)
 		panic("cannot start the reaper");
 }
 
-/*
- * A zombie nobody will wait for: free it once it is off its CPU.  If it
- * has not even become a zombie yet, it sees `autoreaped` and dies itself.
- */
-void task_free_when_off_cpu(struct task *t)
-{
-	spin_lock(&rq_lock);
-	if (t->state == TASK_ZOMBIE) {
-		t->state = TASK_DEAD;
-		if (t->on_cpu == -1)
-			list_add_tail(&t->run_link, &dead_tasks);
-		/* else finish_task_switch queues it */
-	}
-	spin_unlock(&rq_lock);
-}
-
 /* Free the tasks that finished dying; interrupts on, no locks held. */
 void free_dead_tasks(void)
 {
 	for (;;) {
 		struct task *t = NULL;
 
-		spin_lock(&rq_lock);
+		spin_lock(&reaper_lock);
 		if (!list_empty(&dead_tasks)) {
 			t = list_first_entry(&dead_tasks, struct task, run_link);
 			list_del(&t->run_link);
 		}
-		spin_unlock(&rq_lock);
+		spin_unlock(&reaper_lock);
 		if (!t)
 			return;
 		task_free(t);
@@ -303,6 +291,7 @@ struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, 
 __noreturn void kthread_exit(void)
 {
 	task_remove_from_list(current);
+	task_put(current);	/* nobody collects a kernel thread */
 	spin_lock(&rq_lock);
 	current->state = TASK_DEAD;
 	schedule_locked();

@@ -31,6 +31,7 @@ static struct task *task_new_struct(const char *name)
 		return NULL;
 	__atomic_add_fetch(&nr_tasks, 1, __ATOMIC_RELAXED);
 	spin_init(&t->lock, "task");
+	t->usage = 2;	/* its own, and its collector's */
 	t->state = TASK_SLEEPING_UNINTERRUPTIBLE;	/* not runnable until set up */
 	t->on_cpu = -1;
 	t->cpus_allowed = ~0ul;
@@ -113,13 +114,18 @@ struct task *find_task(int pid)
 	return NULL;
 }
 
-void task_add_to_list(struct task *t, struct task *parent)
+void task_add_to_list_locked(struct task *t, struct task *parent)
 {
-	spin_lock(&tasklist_lock);
 	list_add_tail(&t->all_link, &all_tasks);
 	t->parent = parent;
 	if (parent)
 		list_add_tail(&t->sibling, &parent->children);
+}
+
+void task_add_to_list(struct task *t, struct task *parent)
+{
+	spin_lock(&tasklist_lock);
+	task_add_to_list_locked(t, parent);
 	spin_unlock(&tasklist_lock);
 }
 
@@ -130,14 +136,5 @@ void task_remove_from_list(struct task *t)
 	if (t->parent)
 		list_del(&t->sibling);
 	t->parent = NULL;
-	spin_unlock(&tasklist_lock);
-}
-
-/* A zombie is off its CPU for good: its parent may reap it now. */
-void task_notify_parent_reapable(struct task *t)
-{
-	spin_lock(&tasklist_lock);
-	if (t->parent)
-		wake_up(&t->parent->child_exit);
 	spin_unlock(&tasklist_lock);
 }

@@ -205,7 +205,8 @@ static void *spawner_main(void *arg)
 
 	pthread_attr_init(&detached);
 	pthread_attr_setdetachstate(&detached, PTHREAD_CREATE_DETACHED);
-	while (now() < s->end) {
+	/* At least one round, however late this thread got a CPU: no timing check. */
+	do {
 		pthread_t t[4];
 		int made = 0;
 
@@ -234,7 +235,7 @@ static void *spawner_main(void *arg)
 				atomic_fetch_add(&thread_errors, 1);
 		}
 		s->rounds++;
-	}
+	} while (now() < s->end);
 	pthread_attr_destroy(&detached);
 	return NULL;
 }
@@ -279,7 +280,7 @@ static void *memory_churner(void *arg)
 	struct spawner *s = arg;
 	unsigned seed = (unsigned)(uintptr_t)s;
 
-	while (now() < s->end) {
+	do {	/* at least one round, as above */
 		size_t pages = 16 + (seed = seed * 1103515245 + 12345) % 240;	/* < 1 MiB */
 		unsigned char tag = (unsigned char)(s->rounds * 13 + 1);
 		unsigned char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
@@ -304,7 +305,7 @@ static void *memory_churner(void *arg)
 		    munmap(p + (pages / 4 + pages / 2) * PAGE, (pages - pages / 4 - pages / 2) * PAGE) != 0)
 			atomic_fetch_add(&memory_errors, 1);
 		s->rounds++;
-	}
+	} while (now() < s->end);
 	atomic_fetch_add(&memory_rounds, s->rounds);
 	return NULL;
 }

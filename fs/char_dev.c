@@ -3,6 +3,7 @@
  * opening a device inode does (look the driver up and let it take over
  * the file).  The /dev nodes are made at boot from the same table.
  */
+#include <blkdev.h>
 #include <err.h>
 #include <errno.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static const struct file_operations def_chr_fops = {
 	.open = chrdev_open,
 };
 
-/* Named pipes, sockets and block devices cannot be opened yet. */
+/* Named pipes and sockets cannot be opened yet. */
 static int no_device_open(struct inode *inode, struct file *f)
 {
 	(void)inode;
@@ -55,13 +56,18 @@ void init_special_inode(struct inode *inode, umode_t mode, dev_t rdev)
 {
 	inode->i_mode = mode;
 	inode->i_rdev = rdev;
-	inode->i_fop = S_ISCHR(mode) ? &def_chr_fops : &no_device_fops;
+	if (S_ISCHR(mode))
+		inode->i_fop = &def_chr_fops;
+	else if (S_ISBLK(mode))
+		inode->i_fop = &blkdev_fops;	/* fs/block_dev.c finds the disk at open */
+	else
+		inode->i_fop = &no_device_fops;
 }
 
 /* mknod without the umask: device permissions are the table's. */
-static int make_dev_node(const struct path *dir, const struct chrdev *cd)
+static int make_dev_node(const struct path *dir, const char *node, umode_t mode, dev_t dev)
 {
-	struct qstr name = { cd->name, strlen(cd->name) };
+	struct qstr name = { node, strlen(node) };
 	struct inode *inode = dir->dentry->d_inode;
 	struct dentry *d;
 	int err;
@@ -71,19 +77,31 @@ static int make_dev_node(const struct path *dir, const struct chrdev *cd)
 	if (IS_ERR(d)) {
 		err = PTR_ERR(d);
 	} else {
-		err = d_is_negative(d) ? vfs_mknod(inode, d, S_IFCHR | cd->mode, cd->dev) : -EEXIST;
+		err = d_is_negative(d) ? vfs_mknod(inode, d, mode, dev) : -EEXIST;
 		dput(d);
 	}
 	inode_unlock(inode);
 	return err;
 }
 
+/* A disk's node, as Linux's devtmpfs makes it: brw------- root root. */
+static void make_disk_node(struct gendisk *disk, void *dev_dir)
+{
+	int err = make_dev_node(dev_dir, disk->name, S_IFBLK | 0600,
+				MKDEV(disk->major, disk->first_minor));
+
+	if (err)
+		panic("devices: cannot make /dev/%s: %d", disk->name, err);
+}
+
 void devices_init(const struct path *dev_dir)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(chrdevs); i++) {
-		int err = make_dev_node(dev_dir, &chrdevs[i]);
+		const struct chrdev *cd = &chrdevs[i];
+		int err = make_dev_node(dev_dir, cd->name, S_IFCHR | cd->mode, cd->dev);
 
 		if (err)
-			panic("devices: cannot make /dev/%s: %d", chrdevs[i].name, err);
+			panic("devices: cannot make /dev/%s: %d", cd->name, err);
 	}
+	disk_for_each(make_disk_node, (void *)dev_dir);
 }

@@ -1,7 +1,7 @@
 /*
  * The VFS at boot: the root file system (a tmpfs), /dev (another tmpfs
- * with the device nodes), the internal mounts for pipes and shared memory,
- * and the console.
+ * with the device nodes), /proc, the internal mounts for pipes and shared
+ * memory, and the console.
  *
  * Lock order in fs/ (outer first; see also docs/design.md for mm's):
  *
@@ -30,23 +30,45 @@
 #include <vfs_namei.h>
 #include <vfs_ops.h>
 
-static void mount_dev(void)
+/*
+ * Make directory `dir` in the root and mount a new instance of `type` on
+ * it; *where is then the root of that mount (a reference).  At boot, so
+ * a failure panics.
+ */
+static void mount_at_boot(const char *dir, umode_t mode, struct file_system_type *type,
+			  struct path *where)
 {
 	struct vfsmount *mnt;
-	struct path dev;
 	int err;
 
-	err = do_mkdirat(AT_FDCWD, "/dev", 0755);
+	err = do_mkdirat(AT_FDCWD, dir, mode);
 	if (!err)
-		err = path_lookupat(AT_FDCWD, "/dev", LOOKUP_DIRECTORY, &dev);
+		err = path_lookupat(AT_FDCWD, dir, LOOKUP_DIRECTORY, where);
 	if (err)
-		panic("vfs: cannot make /dev: %d", err);
-	mnt = vfs_kern_mount(&tmpfs_fs_type, &dev);
+		panic("vfs: cannot make %s: %d", dir, err);
+	mnt = vfs_kern_mount(type, where);
 	if (IS_ERR(mnt))
-		panic("vfs: cannot mount a tmpfs on /dev: %ld", PTR_ERR(mnt));
-	follow_mount(&dev);
+		panic("vfs: cannot mount %s on %s: %ld", type->name, dir, PTR_ERR(mnt));
+	follow_mount(where);
+}
+
+/* /dev: a tmpfs holding the device nodes. */
+static void mount_dev(void)
+{
+	struct path dev;
+
+	mount_at_boot("/dev", 0755, &tmpfs_fs_type, &dev);
 	devices_init(&dev);
 	path_put(&dev);
+}
+
+/* /proc (fs/procfs.c). */
+static void mount_proc(void)
+{
+	struct path proc;
+
+	mount_at_boot("/proc", 0555, &proc_fs_type, &proc);
+	path_put(&proc);
 }
 
 void vfs_init(void)
@@ -59,6 +81,7 @@ void vfs_init(void)
 	shmem_init();
 	pipefs_init();
 	mount_dev();
+	mount_proc();
 	console_init();
-	pr_info("vfs: tmpfs on /, device nodes on /dev, console on COM1");
+	pr_info("vfs: tmpfs on /, device nodes on /dev, proc on /proc, console on COM1");
 }

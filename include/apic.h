@@ -28,6 +28,8 @@ void lapic_timer_periodic(u32 count);
 void ioapic_init(void);
 /* Route legacy IRQ `isa_irq` (after ACPI overrides) to `vector` on the boot CPU. */
 int ioapic_route_isa_irq(unsigned int isa_irq, int vector);
+/* Route a PCI INTx line (the IRQ number the firmware gave it) to `vector`, level-triggered. */
+int ioapic_route_pci_irq(unsigned int irq, int vector);
 void ioapic_set_masked(unsigned int isa_irq, bool masked);
 /* The raw redirection entry for a GSI (for self-tests). */
 u64 ioapic_read_entry(unsigned int gsi);

@@ -126,6 +126,7 @@ struct inode {
 	const struct file_operations *i_fop;	/* fixed: what open() installs */
 	char *i_link;			/* fixed: a symlink's target, NUL-terminated */
 	struct pipe_inode_info *i_pipe;	/* fixed: anonymous pipes */
+	const void *i_private;		/* fixed: the file system's own (procfs: the entry) */
 
 	struct spinlock i_lock;
 	int i_count;			/* i_lock: references */

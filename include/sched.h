@@ -26,6 +26,11 @@ void sched_init(void *stack_top);
 void schedule_locked(void);
 /* Let others run; come back when it is our turn. */
 void yield(void);
+/*
+ * Let the current task run only on the CPUs in mask (a bit each), moving
+ * it now if this CPU is not one of them; returns the old mask.
+ */
+u64 sched_set_cpus_allowed(u64 mask);
 
 /* Make a sleeping task runnable; false if it was not asleep in `states`. */
 bool wake_up_task(struct task *t, bool only_interruptible);

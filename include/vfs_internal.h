@@ -16,6 +16,9 @@ extern const struct file_operations tmpfs_file_ops;
 struct inode *tmpfs_get_inode(struct super_block *sb, umode_t mode, dev_t dev);
 int tmpfs_setattr(struct dentry *dentry, const struct iattr *attr);
 
+/* procfs (fs/procfs.c) */
+extern struct file_system_type proc_fs_type;
+
 /* Character devices (fs/char_dev.c): the driver for a device number. */
 struct chrdev {
 	dev_t dev;
@@ -34,6 +37,7 @@ const struct chrdev *chrdev_lookup(dev_t dev);
 #define DEV_CONSOLE MKDEV(TTYAUX_MAJOR, 1)
 
 extern const struct file_operations null_fops, zero_fops, console_fops;
+extern const struct file_operations blkdev_fops;	/* fs/block_dev.c */
 
 /* Start-up steps, in vfs_init()'s order. */
 void fs_struct_init(void);	/* the kernel's own root and cwd */

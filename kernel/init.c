@@ -13,6 +13,7 @@
 #include <kmalloc.h>
 #include <ktest.h>
 #include <page.h>
+#include <pci.h>
 #include <panic.h>
 #include <printk.h>
 #include <sched.h>
@@ -42,7 +43,8 @@ static void unpack_initramfs(void)
 static int init_args(struct exec_args *a)
 {
 	static const char *const env[] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin" };
-	const char *keys[] = { "user", "user_skip", "run", "stress_seconds" };
+	const char *keys[] = { "user", "user_skip", "run", "stress_seconds", "test_disk",
+			       "test_disk_ro", "test_disk_eio_write", "test_disk_eio_read" };
 	char value[512], word[600];
 	int err = exec_args_add(a, "/init", 5);
 
@@ -105,6 +107,7 @@ void kernel_init(void *arg)
 	int err;
 
 	(void)arg;
+	pci_init();	/* the disks, before vfs_init makes their /dev nodes */
 	vfs_init();
 	unpack_initramfs();
 	ktest_run_from_cmdline();	/* exits QEMU when self-tests were asked for */

@@ -105,6 +105,24 @@ int ioapic_route_isa_irq(unsigned int isa_irq, int vector)
 	return 0;
 }
 
+/*
+ * A PCI device's INTx line, as the firmware assigned it (the IRQ in its
+ * configuration space).  PCI lines are level-triggered and may be shared;
+ * QEMU's MADT overrides describe them (level, active high), and that is
+ * also what we assume for a line it does not mention.
+ */
+int ioapic_route_pci_irq(unsigned int irq, int vector)
+{
+	u64 flags;
+	u32 gsi = isa_irq_to_gsi(irq, &flags);
+
+	if (gsi < ioapic_gsi_base || gsi - ioapic_gsi_base >= ioapic_inputs)
+		return -EINVAL;
+	write_entry(gsi - ioapic_gsi_base, (u64)vector | flags | REDIR_LEVEL |
+		    ((u64)acpi_info.cpu_apic_ids[0] << 56));
+	return 0;
+}
+
 void ioapic_set_masked(unsigned int isa_irq, bool masked)
 {
 	u64 flags;

@@ -92,9 +92,10 @@ void schedule_locked(void)
 	if (prev->state == TASK_RUNNABLE && prev != cpu->idle)
 		enqueue(prev);
 	prev->need_resched = false;
+	/* A runnable prev is on the queue now: picked again if nothing is before it and it may run here. */
 	next = pick_next(cpu);
 	if (!next)
-		next = prev->state == TASK_RUNNABLE ? prev : cpu->idle;
+		next = cpu->idle;
 	if (next == prev) {
 		spin_unlock(&rq_lock);
 		return;
@@ -182,6 +183,22 @@ void free_dead_tasks(void)
 			return;
 		task_free(t);
 	}
+}
+
+u64 sched_set_cpus_allowed(u64 mask)
+{
+	struct task *t = current;
+	u64 old;
+
+	spin_lock(&rq_lock);
+	old = t->cpus_allowed;
+	t->cpus_allowed = mask;
+	if (mask & (1ul << this_cpu()->id)) {
+		spin_unlock(&rq_lock);
+		return old;
+	}
+	schedule_locked();	/* back on the queue, for a CPU we may run on */
+	return old;
 }
 
 void yield(void)

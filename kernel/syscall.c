@@ -69,17 +69,41 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(setitimer), SYSCALL(getitimer),
 };
 
-/* Each unknown number is reported once, so a missing call is easy to spot. */
-static u64 reported_unknown[NR_SYSCALLS / 64];
+/*
+ * Each unknown number is reported once, so a missing call is easy to spot
+ * and a program that loops on one cannot flood the console.  Numbers in
+ * the table's range have a bit each; the first OUT_OF_RANGE_SLOTS others
+ * are remembered, and those after them are not reported at all.
+ */
+#define OUT_OF_RANGE_SLOTS 16
+static u64 reported_unknown[NR_SYSCALLS / 64];		/* atomic bits */
+static u64 reported_out_of_range[OUT_OF_RANGE_SLOTS];	/* atomic: nr + 1, 0 = free */
+
+/* True the first time nr is seen here (on any CPU). */
+static bool first_report(u64 nr)
+{
+	if (nr < NR_SYSCALLS) {
+		u64 bit = 1ul << (nr % 64);
+
+		return !(__atomic_fetch_or(&reported_unknown[nr / 64], bit, __ATOMIC_RELAXED) & bit);
+	}
+	for (int i = 0; i < OUT_OF_RANGE_SLOTS; i++) {
+		u64 seen = 0;
+
+		if (__atomic_compare_exchange_n(&reported_out_of_range[i], &seen, nr + 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return true;	/* a free slot: now nr's */
+		if (seen == nr + 1)
+			return false;
+	}
+	return false;	/* too many distinct wild numbers: stay quiet */
+}
 
 static long unknown_syscall(u64 nr)
 {
-	if (nr >= NR_SYSCALLS || !(reported_unknown[nr / 64] & (1ul << (nr % 64)))) {
-		if (nr < NR_SYSCALLS)
-			reported_unknown[nr / 64] |= 1ul << (nr % 64);
+	if (first_report(nr))
 		pr_warn("%s[%d]: system call %lu is not implemented (ENOSYS)", current->comm,
 			current->tgid, nr);
-	}
 	return -ENOSYS;
 }
 

@@ -10,6 +10,7 @@
  * become signals to the task.
  */
 #include <apic.h>
+#include <irq.h>
 #include <mm.h>
 #include <sched.h>
 #include <signal.h>
@@ -141,7 +142,7 @@ void trap_dispatch(struct trap_frame *tf)
 			return;
 		if (irq_handlers[v])
 			irq_handlers[v](tf);
-		else
+		else if (!irq_run_handlers(v))
 			pr_warn("unexpected interrupt on vector %lu", v);
 		lapic_eoi();
 		return;

@@ -14,8 +14,10 @@ Modes:
 Each benchmark program prints lines "name value unit".  Pagoda runs it
 through /init's run=PATH; Linux through ../shared/peers/linux/run, which
 boots Debian's kernel with the binary (TCG only: it has no KVM mode).
-The table is printed and written into docs/performance.md between the
-markers, keeping the hand-written analysis around it.
+Programs that need a disk (DISK_MIB) get a fresh scratch image, attached
+as /dev/vda on both sides.  The table is printed and written into
+docs/performance.md between the markers, keeping the hand-written
+analysis around it.
 """
 import argparse
 import datetime
@@ -33,6 +35,17 @@ DOC = os.path.join(ROOT, 'docs', 'performance.md')
 BEGIN, END = '<!-- bench:begin -->', '<!-- bench:end -->'
 LINE = re.compile(r'^(\w+) ([0-9.]+) (\S+)\s*$')
 TIMEOUT = 900
+DISK_MIB = {'disk': 64}     # benchmarks that get a scratch disk as /dev/vda, and its size
+
+
+def scratch_disk(folder, program):
+    """A fresh sparse image for program (or None if it needs none)."""
+    if program not in DISK_MIB:
+        return None
+    image = os.path.join(folder, program + '.img')
+    with open(image, 'wb') as f:
+        f.truncate(DISK_MIB[program] << 20)
+    return image
 
 
 def parse(text):
@@ -54,8 +67,11 @@ def run_pagoda(kernel, program, mode):
                         os.path.join(build, 'initramfs.cpio'), kernel, iso,
                         'run=/bin/bench/' + program], check=True, capture_output=True)
         flags = {'icount': ['--icount'], 'tcg': [], 'kvm': ['--kvm']}[mode]
+        image = scratch_disk(tmp, program)
+        drive = ['-drive', 'if=none,id=d0,format=raw,file=' + image,
+                 '-device', 'virtio-blk-pci,drive=d0'] if image else []
         try:
-            r = subprocess.run([os.path.join(TESTS, 'qemu.sh'), '--test'] + flags + [iso],
+            r = subprocess.run([os.path.join(TESTS, 'qemu.sh'), '--test'] + flags + [iso] + drive,
                                capture_output=True, text=True, errors='replace',
                                timeout=TIMEOUT if mode != 'kvm' else 60)
         except subprocess.TimeoutExpired:
@@ -72,11 +88,15 @@ def run_linux(kernel, program, mode):
         return {}, 'the Linux peer runs under TCG only'
     binary = os.path.join(os.path.dirname(kernel), 'bench', program)
     flags = ['--icount'] if mode == 'icount' else []
-    try:
-        r = subprocess.run([PEER] + flags + [binary], capture_output=True, text=True,
-                           errors='replace', timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return {}, 'timed out'
+    with tempfile.TemporaryDirectory() as tmp:
+        image = scratch_disk(tmp, program)
+        if image:
+            flags += ['--disk', image]
+        try:
+            r = subprocess.run([PEER] + flags + [binary], capture_output=True, text=True,
+                               errors='replace', timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return {}, 'timed out'
     if r.returncode != 0:
         return {}, 'exit status %d' % r.returncode
     return parse(r.stdout), None

@@ -9,6 +9,10 @@ Suites, each introduced by a `# suite WHAT on WHERE` line:
   harness checks on pagoda  boots that must fail in a given way, proving that
                             the harness (and the kernel) can see failures
   user on host              the user test programs (build/user/*) on this Linux
+  blk on pagoda             user/tests/blockdev.c with its disks attached (a
+                            read-only one, a scratch one, two with injected
+                            errors), then the scratch image checked from here
+  blk on linux              the same program on Linux (../shared/peers/linux/run)
   ... on pagoda -smp 4      the kernel and user suites again, on four CPUs
   harness self-test on host this harness against a fake QEMU (tests/fake/)
 A test that hangs or panics is reported as that test's failure, with the tail
@@ -30,6 +34,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+
+import disks
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS_DIR)
@@ -91,6 +97,7 @@ class Run:
     status: int = None       # exit status; negative = killed by that signal
     timed_out: bool = False
     error: str = None        # set if the run could not even start
+    disk_dir: str = None     # where its disk images are (boots with disks)
 
 
 # Running processes, so that an interrupted harness can kill them: they are
@@ -137,8 +144,9 @@ def run_console(name, cmd, timeout, opts, cwd=None):
     return run
 
 
-def boot(name, cmdline, timeout, opts, smp=1):
-    """Build an ISO with this kernel command line and boot it once."""
+def boot(name, cmdline, timeout, opts, smp=1, disk_specs=()):
+    """Build an ISO with this kernel command line and boot it once, with
+    fresh disk images (tests/disks.py) attached if disk_specs names any."""
     iso = os.path.join(opts.workdir, name + '.iso')
     modules = []
     initramfs = os.path.join(os.path.dirname(opts.kernel), 'initramfs.cpio')
@@ -150,8 +158,12 @@ def boot(name, cmdline, timeout, opts, smp=1):
         run = Run(name, None, timeout, error='ISO build failed (tests/mkiso.sh)')
         run.lines = [(0, line) for line in (made.stdout + made.stderr).splitlines()]
         return run
+    disk_dir = os.path.join(opts.workdir, name + '.disks')
     try:
-        return run_console(name, [QEMU, '--test', '--smp', str(smp), iso], timeout, opts)
+        run = run_console(name, [QEMU, '--test', '--smp', str(smp), iso] +
+                          disks.create(disk_dir, disk_specs), timeout, opts)
+        run.disk_dir = disk_dir
+        return run
     finally:
         os.unlink(iso)
 
@@ -234,6 +246,7 @@ class Report:
     that output stays in the same order however the parallel jobs finish."""
     def __init__(self):
         self.items = []
+        self.runs = []      # boots behind the report, for checks made after them
 
     def comment(self, text):
         self.items.append(('#', text))
@@ -284,11 +297,12 @@ class Totals:
 
 # ----------------------------------------------------------------- suites --
 
-def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1, extra=(), label=None):
+def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1, extra=(), label=None,
+               disk_specs=()):
     """Tests run by one boot, chosen with KEY=GLOB on the command line
     (ktest=* for the kernel's self-tests).  A test that hangs or panics is
     reported, then the kernel boots again with KEY_skip= naming every such
-    test so far, to run the rest."""
+    test so far, to run the rest.  The report keeps the runs (report.runs)."""
     report, seen, skip = Report(), set(), []
     while True:
         cmdline = [key + '=' + (pattern or opts.filter or '*')] + list(extra)
@@ -296,7 +310,8 @@ def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1, extra=(), l
             cmdline.append(key + '_skip=' + ','.join(skip))
         label = label or (key if smp == 1 else '%s-smp%d' % (key, smp))
         name = label if not skip else '%s-skip%d' % (label, len(skip))
-        run = boot(name, cmdline, timeout or opts.timeout, opts, smp)
+        run = boot(name, cmdline, timeout or opts.timeout, opts, smp, disk_specs)
+        report.runs.append(run)
         tap = parse_tap(run.lines)
         if key == 'ktest' and not skip and tap.first_test_at is not None:
             boot_time = '# boot time: %.2f s from QEMU start to the first test line'
@@ -387,6 +402,57 @@ def after(jobs, fn, *args):
     return fn(*args)
 
 
+def ktest_suite(opts, smp=1):
+    """The kernel's self-tests, with a scratch disk for those that need one."""
+    return boot_suite(opts, 'ktest', None, None, smp, disks.KTEST_CMDLINE, disk_specs=disks.KTEST_DISKS)
+
+
+def blk_suite(opts, smp=1):
+    """user/tests/blockdev.c on Pagoda with its disks; then, from the host,
+    the pattern it wrote on the scratch disk and the kernel's log lines."""
+    label = 'blk' if smp == 1 else 'blk-smp%d' % smp
+    # At -smp 4 the scratch disk runs on INTx too: both interrupt paths carry data.
+    report = boot_suite(opts, 'user', 'blockdev', opts.timeout * 2, smp, disks.BLOCKDEV_CMDLINE,
+                        label, disks.blockdev_disks(scratch_msix=smp == 1))
+    run = report.runs[-1]
+    problem = disks.pattern_mismatch(os.path.join(run.disk_dir, 'scratch.img'))
+    report.result(label + '/the scratch image holds the pattern written inside Pagoda (host check)',
+                  problem is None, problem or '', run=run if problem else None)
+    text = [clean(line) for _, line in run.lines]
+    for regex, what in disks.BLOCKDEV_LOG_CHECKS:
+        found = any(re.search(regex, line) for line in text)
+        report.result('%s/%s (kernel log)' % (label, what), found,
+                      '' if found else 'no line matches /%s/' % regex, run=None if found else run)
+    return report
+
+
+def blk_on_linux(opts):
+    """The scratch-disk tests of blockdev.c on Linux itself, with the
+    disk attached to the peer as /dev/vda: the expectations are Linux's."""
+    report, label = Report(), 'blk-linux'
+    prog = os.path.join(os.path.dirname(opts.kernel), 'user', 'blockdev')
+    if not os.access(opts.peer, os.X_OK):
+        report.result(label + '/peer', False, 'no Linux peer at %s' % opts.peer)
+        return report
+    folder = os.path.join(opts.workdir, label + '.disks')
+    disks.create(folder, [disks.Disk('scratch.img')])
+    image = os.path.join(folder, 'scratch.img')
+    run = run_console(label, [opts.peer, '--disk', image, prog, 'TEST_DISK=/dev/vda'],
+                      opts.timeout * 3, opts)
+    tap = parse_tap(run.lines)
+    for r in tap.results:       # the peer runs the program as /prog
+        name = re.sub(r'^prog/', 'blockdev/', r.name)
+        report.result(label + '/' + name, r.ok, r.reason,
+                      details=[] if r.ok else r.output, run=None if r.ok else run)
+    if run.error or run.timed_out or not tap.results or run.status != 0:
+        report.result(label + '/run', False, describe_host(run, tap), run=run)
+        return report
+    problem = disks.pattern_mismatch(image)
+    report.result(label + '/the scratch image holds the pattern written by Linux (host check)',
+                  problem is None, problem or '', run=run if problem else None)
+    return report
+
+
 def run_check(check, opts):
     """One harness check: a boot that must end as check.exit, with every
     regex matching some line of its serial log."""
@@ -420,6 +486,8 @@ def main():
                         help='where each boot\'s serial log goes (default build/test/logs)')
     parser.add_argument('--no-selftest', action='store_true',
                         help='skip the test of the harness itself with a fake QEMU (~40 s)')
+    parser.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'linux', 'run'),
+                        help='the Linux peer runner (default ../shared/peers/linux/run)')
     opts = parser.parse_args()
     sys.stdout.reconfigure(errors='replace')   # a console may print anything
     opts.kernel = os.path.abspath(opts.kernel)
@@ -434,19 +502,21 @@ def main():
     # All jobs go to the pool at once; reports are printed in this order.
     pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
     alone = concurrent.futures.ThreadPoolExecutor(1)	# boots that need the whole machine
-    suites = [('ktest on pagoda', [pool.submit(boot_suite, opts, 'ktest')])]
+    suites = [('ktest on pagoda', [pool.submit(ktest_suite, opts)])]
     if not opts.filter:
         suites.append(('harness checks on pagoda',
                        [pool.submit(run_check, check, opts) for check in CHECKS]))
         # All user programs in one boot: longer than a self-test boot.
         suites.append(('user on pagoda', [pool.submit(boot_suite, opts, 'user', '*',
                                                       opts.timeout * 5)]))
+        suites.append(('blk on pagoda', [pool.submit(blk_suite, opts)]))
         # Every user test must pass on Linux first: there, the expectation
         # itself is checked.
         suites.append(('user on host',
                        [pool.submit(host_program, os.path.basename(prog), [prog],
                                     opts.timeout, opts)
                         for prog in user_programs(opts)]))
+        suites.append(('blk on linux', [pool.submit(blk_on_linux, opts)]))
         if not opts.no_selftest:
             selftest = os.path.join(TESTS_DIR, 'fake', 'selftest.sh')
             suites.append(('harness self-test on host',
@@ -456,7 +526,8 @@ def main():
         # mode).  Four virtual CPUs need the machine's cores to themselves:
         # these boots run one at a time, after everything else.
         earlier = [job for _, jobs in suites for job in jobs]
-        smp4 = [('ktest on pagoda -smp 4', (opts, 'ktest', None, None, 4)),
+        smp4 = [('ktest on pagoda -smp 4', (opts, 'ktest', None, None, 4, disks.KTEST_CMDLINE,
+                                            None, disks.KTEST_DISKS)),
                 ('user on pagoda -smp 4', (opts, 'user', '*', opts.timeout * 5, 4)),
                 # [smp]'s stress: fork/exec/exit loops on four CPUs for 30 s, and
                 # the free-page count back where it started (init's no_page_leaks).
@@ -464,6 +535,7 @@ def main():
                                              ['stress_seconds=30'], 'stress-smp4'))]
         for title, args in smp4:
             suites.append((title, [alone.submit(after, earlier, boot_suite, *args)]))
+        suites.append(('blk on pagoda -smp 4', [alone.submit(after, earlier, blk_suite, opts, 4)]))
     totals = Totals()
     try:
         for title, jobs in suites:

@@ -27,6 +27,12 @@ need python3 python3
 need musl-gcc musl-tools
 need mkfs.ext2 e2fsprogs
 need cpio cpio
+# The Linux peer (../shared/peers/linux/run), which the tests and benchmarks
+# compare with: Debian's kernel and a static busybox.
+ls /boot/vmlinuz-* >/dev/null 2>&1 || need /nonexistent/vmlinuz linux-image-amd64
+if ! [ -x /bin/busybox ] || readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; then
+	need /nonexistent/busybox-static busybox-static
+fi
 if [ "${1:-}" = "--with-gdb" ]; then need gdb gdb; fi
 
 [ -z "$missing" ] && exit 0

@@ -50,13 +50,16 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
     local vars=(); while [[ $1 != -- ]]; do vars+=("$1"); shift; done; shift
     out=$tmp/harness.out
     env PATH="$fake:$PATH" "${vars[@]}" python3 "$tests/harness.py" \
-        --kernel "$tmp/kernel.elf" --keep-logs "$tmp/logs" --timeout 4 --no-selftest "$@" >"$out" 2>&1
+        --kernel "$tmp/kernel.elf" --keep-logs "$tmp/logs" --timeout 4 --no-selftest \
+        --peer "$fake/peer-run" "$@" >"$out" 2>&1
     local got=$?
     [[ $got == "$want" ]] || { echo "# harness exited $got, expected $want"; sed 's/^/#   /' "$out"; return 1; }
 }
 
 check "all pass" harness 0 -- 
-check "  ... with every check and the closing line" has '24 passed, 0 failed'
+check "  ... with every check and the closing line" has '42 passed, 0 failed'
+check "  ... with the disk image checked" grep -q '^ok [0-9]* - blk/the scratch image holds the pattern' "$out"
+check "  ... and Linux's image too" grep -q '^ok [0-9]* - blk-linux/the scratch image holds the pattern' "$out"
 check "  ... with a boot time" grep -q '^# boot time: [0-9.]* s from QEMU start to the first test line$' "$out"
 check "fail, panic and hang mid-test" \
     harness 1 FAKE_KTEST=buddy_split:fail,slab_alloc:panic,sched_yield:hang -- --filter '*'
@@ -79,8 +82,10 @@ check "  ... is noticed" grep -q '^not ok 6 - ktest/protocol # kernel says 6 pas
 check "a kernel ignoring ktest_skip" harness 1 FAKE_KTEST=vmm_map:hang FAKE_IGNORE_SKIP=1 -- --filter '*'
 check "  ... does not loop" grep -q '^not ok 5 - ktest/end of run # .* in vmm_map' "$out"
 check "broken deliberate failures" harness 1 FAKE_BROKEN=harness_hang,panic_wx_text_write --
-check "  ... fail their checks" has '22 passed, 2 failed'
+check "  ... fail their checks" has '40 passed, 2 failed'
 check "  ... with the reason" has 'not ok 10 - harness catches a hang # expected a hang, got exit status 1 (all passed)'
+check "a pattern that never reached the disk" harness 1 FAKE_DISK_BROKEN=1 --
+check "  ... is caught from the host" grep -q '^not ok [0-9]* - blk/the scratch image holds the pattern written inside Pagoda (host check) # first difference at byte 0' "$out"
 check "--filter narrows the self-tests" harness 0 -- --filter 'vmm_*,timer_*'
 check "  ... to those" has '2 passed, 0 failed'
 

@@ -17,7 +17,8 @@
  * crashed in an earlier boot (the harness adds it).
  *
  * "stress_seconds=N" is passed on as STRESS_SECONDS (how long the stress
- * tests run; 3 s by default).
+ * tests run; 3 s by default), and "test_disk...=/dev/vdX" as TEST_DISK...
+ * (the disks user/tests/blockdev.c may use), in the real round only.
  *
  * With "run=PATH" it runs that one program (a benchmark, say) with the
  * console as its output, then powers off.  With neither, it says so and
@@ -46,6 +47,8 @@
 
 static int passed, failed;
 static const char *stress_seconds = "3";	/* STRESS_SECONDS for the programs */
+#define MAX_DISK_VARS 4
+static char *disk_vars[MAX_DISK_VARS + 1];	/* TEST_DISK=... for the programs (see blockdev.c) */
 
 static void say(const char *s)
 {
@@ -147,7 +150,14 @@ static void run_program(const char *name, const char *skip, bool quiet)
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = { path, NULL };
-		char *envp[] = { "HOME=/", "PATH=/bin", env_skip, env_stress, NULL };
+		char *envp[5 + MAX_DISK_VARS] = { "HOME=/", "PATH=/bin", env_skip, env_stress };
+
+		/*
+		 * The test disks only in the real round: the warm-up must not
+		 * use up the errors the harness injected once.
+		 */
+		for (int i = 0; !quiet && disk_vars[i]; i++)
+			envp[4 + i] = disk_vars[i];
 
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
@@ -272,6 +282,22 @@ static void run_tests(const char *pattern, const char *skip)
 	}
 }
 
+/* test_disk_ro=/dev/vda becomes TEST_DISK_RO=/dev/vda in the programs' environment. */
+static void add_disk_var(const char *word)
+{
+	int n = 0;
+	char *v;
+
+	while (n < MAX_DISK_VARS && disk_vars[n])
+		n++;
+	if (n == MAX_DISK_VARS || !(v = strdup(word)))
+		return;
+	for (char *c = v; *c && *c != '='; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c -= 'a' - 'A';
+	disk_vars[n] = v;
+}
+
 int main(int argc, char **argv)
 {
 	const char *pattern = NULL, *skip = NULL, *run = NULL;
@@ -285,6 +311,8 @@ int main(int argc, char **argv)
 			run = argv[i] + 4;
 		else if (!strncmp(argv[i], "stress_seconds=", 15))
 			stress_seconds = argv[i] + 15;
+		else if (!strncmp(argv[i], "test_disk", 9) && strchr(argv[i], '='))
+			add_disk_var(argv[i]);
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	mkdir("/tmp", 01777);

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +41,9 @@ static struct utest_child children[MAX_CHILDREN];
 static int nchildren;
 static int ntests;
 static int failed_checks;	/* in the child: checks failed so far */
+static char *skip_reason;	/* shared with the children: why a test skipped itself */
+
+#define EXIT_SKIPPED 77		/* a test's exit status for "skipped" (automake's) */
 const char *utest_argv0;
 unsigned int utest_timeout = 20;
 
@@ -82,6 +86,13 @@ void utest_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	utest_printf("#   %s:%d: expected %s\n", base ? base + 1 : file, line, msg);
 	failed_checks++;
+}
+
+void utest_skip(const char *reason)
+{
+	if (skip_reason)
+		snprintf(skip_reason, 256, "%s", reason);
+	_exit(failed_checks ? 1 : EXIT_SKIPPED);
 }
 
 void utest_abort(void)
@@ -212,6 +223,11 @@ static bool run_one(int number, const struct utest *t)
 		utest_printf("ok %d - %s/%s\n", number, program_name(), t->name);
 		return true;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_SKIPPED) {
+		utest_printf("ok %d - %s/%s # SKIP %s\n", number, program_name(), t->name,
+			     skip_reason ? skip_reason : "");
+		return true;
+	}
 	if (WIFEXITED(status))
 		utest_printf("not ok %d - %s/%s # %s\n", number, program_name(), t->name,
 			     WEXITSTATUS(status) == 1 ? "check failed" : "exited early");
@@ -266,6 +282,15 @@ int main(int argc, char **argv)
 		utest_printf("# no child entry point %s\n", argv[2]);
 		return 127;
 	}
+	/* Leading NAME=VALUE words set the environment (for runners that pass no environment). */
+	while (argc > 1 && strchr(argv[1], '=') && argv[1][0] != '=') {
+		putenv(argv[1]);
+		argv++;
+		argc--;
+	}
+	skip_reason = mmap(NULL, 256, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED)
+		skip_reason = NULL;
 	utest_printf("# program %s\n", program_name());
 	for (int i = 0; i < ntests; i++) {
 		if (argc > 1 && fnmatch(argv[1], tests[i].name, 0) != 0)

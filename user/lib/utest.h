@@ -15,7 +15,11 @@
  *
  *     prog                 run every test
  *     prog PATTERN         run the tests whose name matches (fnmatch)
+ *     prog VAR=VALUE.. [PATTERN]  the same, with these set in the environment
  *     prog --child NAME .. run the TEST_CHILD entry point NAME (for exec tests)
+ *
+ * A test that cannot run here (it needs a device the machine lacks) calls
+ * utest_skip(reason): its line is "ok N - prog/test # SKIP reason".
  *
  * The same static binary runs on the host Linux and on Pagoda: a test
  * expects only what Linux itself does.
@@ -123,6 +127,8 @@ void utest_register_child(const char *name, utest_child_fn fn);
 	} while (0)
 
 void utest_abort(void) __attribute__((noreturn));
+/* End the test as skipped (unless a check already failed). */
+void utest_skip(const char *reason) __attribute__((noreturn));
 
 /* ---- helpers several test programs share ---- */
 

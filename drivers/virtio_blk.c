@@ -245,6 +245,8 @@ static int virtblk_probe(struct virtio_device *vdev)
 		disk->name, vdev->pci->name, disk->capacity, disk->capacity >> 11,
 		disk->logical_block_size, vdev->msix ? "MSI-X" : "INTx",
 		disk->read_only ? ", read-only" : "", disk->write_cache ? ", write cache" : "");
+	pr_info("%s: queue of %u descriptors, requests of up to %u segments of %u bytes", disk->name,
+		vb->vq->size, disk->max_segments, disk->max_segment_size);
 	return 0;
 }
 

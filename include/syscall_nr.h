@@ -118,7 +118,10 @@
 #define NR_pipe2 293
 #define NR_preadv 295
 #define NR_pwritev 296
+#define NR_sched_setaffinity 203
+#define NR_sched_getaffinity 204
 #define NR_prlimit64 302
+#define NR_getcpu 309
 #define NR_renameat2 316
 #define NR_getrandom 318
 #define NR_faccessat2 439

@@ -117,6 +117,7 @@ struct task {
 	int *clear_child_tid;		/* own: set_tid_address, CLONE_CHILD_CLEARTID */
 	int *set_child_tid;		/* own: CLONE_CHILD_SETTID */
 	u64 utime_ns, stime_ns;		/* own: CPU time, for rusage */
+	u64 min_flt;			/* own: page faults resolved (getrusage RUSAGE_THREAD) */
 	u64 start_ns;
 
 	/* ITIMER_REAL / alarm (kernel/sys_time.c). */
@@ -150,6 +151,7 @@ struct thread_group {
 	struct task *execing;		/* tasklist_lock: the thread whose execve kills the others */
 	struct spinlock siglock;
 	struct sigpending shared;	/* siglock: signals sent to the process */
+	u64 min_flt;			/* atomic: page faults resolved, all its threads (RUSAGE_SELF) */
 };
 
 struct thread_group *thread_group_new(struct task *leader);

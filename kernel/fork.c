@@ -119,6 +119,7 @@ static struct task *copy_process(u64 flags, u64 stack, u64 tls)
 	p->exit_signal = (flags & CLONE_THREAD) ? 0 : flags & CSIGNAL;
 	p->start_ns = clock_ns();
 	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	p->cpus_allowed = READ_ONCE(parent->cpus_allowed);	/* affinity is inherited */
 	fpu_save(p->fpu);	/* the parent's live registers */
 
 	/* The child resumes in user mode from a copy of our frame, with rax = 0. */

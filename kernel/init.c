@@ -13,7 +13,6 @@
 #include <kmalloc.h>
 #include <ktest.h>
 #include <page.h>
-#include <pci.h>
 #include <panic.h>
 #include <printk.h>
 #include <sched.h>
@@ -107,7 +106,6 @@ void kernel_init(void *arg)
 	int err;
 
 	(void)arg;
-	pci_init();	/* the disks, before vfs_init makes their /dev nodes */
 	vfs_init();
 	unpack_initramfs();
 	ktest_run_from_cmdline();	/* exits QEMU when self-tests were asked for */

@@ -19,6 +19,7 @@
 #include <mm.h>
 #include <page.h>
 #include <panic.h>
+#include <pci.h>
 #include <printk.h>
 #include <sched.h>
 #include <serial.h>
@@ -74,6 +75,14 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	syscall_init_cpu();
 	time_init_realtime();
 	local_irq_enable();	/* the timer runs; starting CPUs takes TLB shootdowns */
+	/*
+	 * Devices before the other CPUs: sizing BARs and enabling decoding
+	 * changes QEMU's memory map, and QEMU 7.2's multi-threaded TCG has
+	 * been seen to crash (SIGSEGV in memory_region_dispatch_read) when
+	 * another virtual CPU does MMIO meanwhile.  The disks must exist
+	 * before vfs_init (in kernel_init) makes their /dev nodes anyway.
+	 */
+	pci_init();
 	smp_boot();
 	print_memory_summary();
 	if (!kthread_create(kernel_init, NULL, "kernel_init"))

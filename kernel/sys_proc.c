@@ -228,12 +228,25 @@ struct rusage_k {
 	long rest[14];
 };
 
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+#define RU_MINFLT 4	/* ru_minflt's place in rest[] */
+
+/*
+ * Only the minor-fault count is kept; times and the rest read 0, and so
+ * does everything about children (see docs/design.md, §8.2).
+ */
 long sys_getrusage(int who, struct rusage_k *ru)
 {
 	struct rusage_k r = { 0 };
 
-	if (who != 0 && who != -1 && who != 1)	/* SELF, CHILDREN, THREAD */
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
+	if (who == RUSAGE_THREAD)
+		r.rest[RU_MINFLT] = current->min_flt;
+	else if (who == RUSAGE_SELF && current->tg)
+		r.rest[RU_MINFLT] = __atomic_load_n(&current->tg->min_flt, __ATOMIC_RELAXED);
 	return copy_to_user(ru, &r, sizeof(r)) ? -EFAULT : 0;
 }
 
@@ -289,6 +302,88 @@ long sys_sysinfo(struct sysinfo_k *info)
 long sys_sched_yield(void)
 {
 	yield();
+	return 0;
+}
+
+/*
+ * CPU affinity.  A mask is one bit per CPU; Pagoda's has 64 bits (8
+ * bytes), and a longer user mask must leave the bits beyond them clear.
+ * The new mask is cut down to the CPUs that are online; nothing left is
+ * -EINVAL, as in Linux.  The caller moves at once; another task moves
+ * the next time it leaves user mode.
+ */
+static u64 online_cpus_mask(void)
+{
+	u64 mask = 0;
+
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (READ_ONCE(cpus[i].online))
+			mask |= 1ul << i;
+	return mask;
+}
+
+long sys_sched_setaffinity(int pid, unsigned int len, const u64 *user_mask)
+{
+	u64 mask = 0, extra;
+	struct task *t;
+
+	if (copy_from_user(&mask, user_mask, MIN(len, sizeof(mask))))
+		return -EFAULT;
+	for (unsigned int off = sizeof(mask); off < len; off += sizeof(extra)) {
+		extra = 0;
+		if (copy_from_user(&extra, (const u8 *)user_mask + off, MIN(len - off, sizeof(extra))))
+			return -EFAULT;
+		if (extra)
+			return -EINVAL;	/* a CPU this machine cannot have */
+	}
+	mask &= online_cpus_mask();
+	if (pid == 0 || pid == current->pid) {
+		if (!mask)
+			return -EINVAL;
+		sched_set_cpus_allowed(mask);
+		return 0;
+	}
+	/* As in Linux, a missing task is reported before an empty mask. */
+	spin_lock(&tasklist_lock);
+	t = pid > 0 ? find_task(pid) : NULL;
+	if (t && mask) {
+		spin_lock(&rq_lock);
+		t->cpus_allowed = mask;
+		t->need_resched = true;
+		spin_unlock(&rq_lock);
+	}
+	spin_unlock(&tasklist_lock);
+	return !t ? -ESRCH : !mask ? -EINVAL : 0;
+}
+
+/* The size of the mask written, as Linux returns it (8 bytes here). */
+long sys_sched_getaffinity(int pid, unsigned int len, u64 *user_mask)
+{
+	struct task *t = current;
+	u64 mask;
+
+	if (len < sizeof(mask) || (len & (sizeof(mask) - 1)))
+		return -EINVAL;
+	spin_lock(&tasklist_lock);
+	if (pid != 0)
+		t = pid > 0 ? find_task(pid) : NULL;
+	mask = t ? READ_ONCE(t->cpus_allowed) & online_cpus_mask() : 0;
+	spin_unlock(&tasklist_lock);
+	if (!t)
+		return -ESRCH;
+	return copy_to_user(user_mask, &mask, sizeof(mask)) ? -EFAULT : (long)sizeof(mask);
+}
+
+/* getcpu(cpu, node, cache): where the caller runs now (it may move at once). */
+long sys_getcpu(unsigned int *cpu, unsigned int *node, void *cache)
+{
+	unsigned int here = this_cpu()->id, zero = 0;
+
+	(void)cache;
+	if (cpu && copy_to_user(cpu, &here, sizeof(here)))
+		return -EFAULT;
+	if (node && copy_to_user(node, &zero, sizeof(zero)))
+		return -EFAULT;
 	return 0;
 }
 

@@ -57,6 +57,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(set_tid_address), SYSCALL(set_robust_list), SYSCALL(arch_prctl),
 	SYSCALL(prlimit64), SYSCALL(getrlimit), SYSCALL(setrlimit), SYSCALL(getrusage),
 	SYSCALL(uname), SYSCALL(sysinfo), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
+	SYSCALL(sched_setaffinity), SYSCALL(sched_getaffinity), SYSCALL(getcpu),
 	/* Signals (kernel/signal.c). */
 	SYSCALL(rt_sigaction), SYSCALL(rt_sigprocmask), SYSCALL(rt_sigreturn),
 	SYSCALL(rt_sigpending), SYSCALL(rt_sigsuspend), SYSCALL(sigaltstack), SYSCALL(pause),

@@ -198,6 +198,14 @@ static bool access_allowed(const struct vm_area *v, unsigned int err)
 	return v->flags & (VM_READ | VM_WRITE | VM_EXEC);
 }
 
+/* getrusage's ru_minflt: faults resolved without waiting for a disk, per thread and process. */
+static void count_minor_fault(struct task *t)
+{
+	t->min_flt++;
+	if (t->tg)
+		__atomic_add_fetch(&t->tg->min_flt, 1, __ATOMIC_RELAXED);
+}
+
 int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 {
 	struct mm *mm = current->mm;
@@ -249,6 +257,8 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 		/* Out of memory (-ENOMEM) or an I/O error: the access cannot go on. */
 		ret = ret == -ENOMEM ? SIGKILL : SIGBUS;
 	}
+	if (ret == 0)
+		count_minor_fault(current);
 out:
 	up_read(&mm->mmap_lock);
 	return ret;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -261,4 +262,24 @@ TEST(kernel_address_access_kills_with_sigsegv)
 	/* A non-canonical address is a general-protection fault: SIGSEGV too. */
 	st = touch_in_child(NONCANONICAL, 0);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+}
+
+/* ru_minflt counts page faults: at least one per fresh page first touched. */
+TEST(getrusage_counts_minor_faults)
+{
+	const size_t pages = 64;
+	struct rusage before, after, thread;
+	char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	REQUIRE(p != MAP_FAILED);
+	CHECK_OK(getrusage(RUSAGE_SELF, &before));
+	for (size_t i = 0; i < pages; i++)
+		p[i * 4096] = 1;
+	CHECK_OK(getrusage(RUSAGE_SELF, &after));
+	CHECK_OK(getrusage(RUSAGE_THREAD, &thread));
+	CHECK(after.ru_minflt - before.ru_minflt >= (long)pages);
+	CHECK(after.ru_minflt - before.ru_minflt < (long)pages + 16);
+	CHECK(thread.ru_minflt >= (long)pages);
+	CHECK_ERR(getrusage(5, &after), EINVAL);
+	munmap(p, pages * 4096);
 }

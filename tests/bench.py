@@ -125,6 +125,14 @@ def versions():
     return qemu, linux
 
 
+def number(value):
+    """A figure for the table: whole numbers as they are, small fractions
+    (faults per page) with three significant digits."""
+    if value == int(value) or abs(value) >= 100:
+        return '%.0f' % value
+    return '%.3g' % value
+
+
 def table(results, modes):
     """Markdown: one section per mode."""
     lines = []
@@ -149,7 +157,7 @@ def table(results, modes):
             unit = (p or l)[1]
             ratio = '%.2f' % (p[0] / l[0]) if p and l and l[0] else '-'
             lines.append('| %s | %s | %s | %s | %s |' % (
-                name, unit, '%.0f' % p[0] if p else '-', '%.0f' % l[0] if l else '-', ratio))
+                name, unit, number(p[0]) if p else '-', number(l[0]) if l else '-', ratio))
         lines.append('')
     return '\n'.join(lines)
 

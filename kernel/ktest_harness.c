@@ -5,6 +5,9 @@
  * exactly on the command line, never by ktest=*.
  */
 #include <ktest.h>
+#include <panic.h>
+#include <percpu.h>
+#include <sched.h>
 #include <string.h>
 #include <x86.h>
 
@@ -75,4 +78,41 @@ static __noinline int recurse_deeply(int depth)
 KTEST_MANUAL(panic_stack_overflow)
 {
 	KEXPECT(recurse_deeply(0) != 0);
+}
+
+/*
+ * Panic on one CPU while every other CPU spins with interrupts off: each
+ * must still stop (the NMI gets through cli) and print its own backtrace,
+ * naming spin_with_interrupts_off.
+ */
+static volatile int spinners_ready;
+
+static __noinline void spin_with_interrupts_off(void)
+{
+	local_irq_disable();
+	__atomic_add_fetch(&spinners_ready, 1, __ATOMIC_RELEASE);
+	for (;;)
+		cpu_relax();
+}
+
+static void spinner_main(void *arg)
+{
+	(void)arg;
+	spin_with_interrupts_off();
+}
+
+KTEST_MANUAL(panic_with_other_cpus_busy)
+{
+	int self = this_cpu()->id, others = 0;
+
+	for (int cpu = 0; cpu < nr_cpus_online; cpu++) {
+		if (cpu == self)
+			continue;
+		if (!KEXPECT(kthread_create_on(spinner_main, NULL, "spinner", cpu) != NULL))
+			return;
+		others++;
+	}
+	while (__atomic_load_n(&spinners_ready, __ATOMIC_ACQUIRE) < others)
+		cpu_relax();
+	panic("deliberate, with %d other CPUs spinning with interrupts off", others);
 }

@@ -58,6 +58,7 @@ class Check:
     exit: object          # expected QEMU exit status, or HANG
     regexes: list         # each must match (re.search) some line of the log
     name: str             # the TAP result's name
+    smp: int = 1          # CPUs
 
 
 # The harness proving that it can fail.  Add entries here.
@@ -82,6 +83,11 @@ CHECKS = [
     Check(['ktest=panic_stack_overflow'], None, EXIT_PANIC,
           [r'KERNEL PANIC: double fault', r'\[<[0-9a-f]+>\] ktest_fn_panic_stack_overflow\+0x'],
           'kernel stack overflow hits the guard page (double fault on its own stack)'),
+    Check(['ktest=panic_with_other_cpus_busy'], None, EXIT_PANIC,
+          [r'KERNEL PANIC: deliberate, with 3 other CPUs'] +
+          [r'^CPU %d stopped:' % cpu for cpu in (1, 2, 3)] +
+          [r'\[<[0-9a-f]+>\] spin_with_interrupts_off\+0x'],
+          'panic at -smp 4 stops the other CPUs, each printing its backtrace', smp=4),
 ]
 
 
@@ -458,7 +464,7 @@ def run_check(check, opts):
     regex matching some line of its serial log."""
     report = Report()
     name = 'check-' + re.sub(r'[^A-Za-z0-9_.-]+', '_', ' '.join(check.cmdline))
-    run = boot(name, check.cmdline, check.timeout or opts.timeout, opts)
+    run = boot(name, check.cmdline, check.timeout or opts.timeout, opts, check.smp)
     problems = []
     if (run.timed_out and check.exit != HANG) or (not run.timed_out and run.status != check.exit):
         expected = 'a hang' if check.exit == HANG else 'exit status %d' % check.exit

@@ -103,11 +103,11 @@ static void spinner_main(void *arg)
 
 KTEST_MANUAL(panic_with_other_cpus_busy)
 {
-	int self = this_cpu()->id, others = 0;
+	int others = 0;
 
-	for (int cpu = 0; cpu < nr_cpus_online; cpu++) {
-		if (cpu == self)
-			continue;
+	/* Panic on CPU 0, so the harness knows which CPUs must report. */
+	sched_set_cpus_allowed(1ul << 0);
+	for (int cpu = 1; cpu < nr_cpus_online; cpu++) {
 		if (!KEXPECT(kthread_create_on(spinner_main, NULL, "spinner", cpu) != NULL))
 			return;
 		others++;

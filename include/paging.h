@@ -44,14 +44,19 @@ bool translate(pte_t *pml4, u64 va, phys_addr_t *pa, u64 *flags);
 pte_t *page_walk(pte_t *pml4, u64 va, bool create);
 /*
  * Call fn for every 4 KiB entry in the user range [start, end) that holds
- * a page: present, or kept behind PROT_NONE (PTE_PROTNONE).
+ * a page: present, or kept behind PROT_NONE (PTE_PROTNONE), in address
+ * order.  A nonzero return from fn stops the walk and is returned.
  */
-void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
-		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg);
+int for_each_user_pte(pte_t *pml4, u64 start, u64 end,
+		      int (*fn)(pte_t *pte, u64 va, void *arg), void *arg);
 /* Free the tables below a top-level entry already taken out of its PML4. */
 void free_pml4_entry_tables(pte_t entry);
-/* Free the page-table pages of the user half (not the pages they map). */
-void free_user_page_tables(pte_t *pml4);
+/*
+ * Tear down the user half in one pass: each mapping drops its page
+ * reference, then the tables are freed.  Only for tables no CPU has
+ * loaded (so no TLB holds their translations and no flush is owed).
+ */
+void free_user_address_space(pte_t *pml4);
 /* Call fn for every present leaf mapping in [start, end). */
 void for_each_mapping(pte_t *pml4, u64 start, u64 end,
 		      void (*fn)(u64 va, u64 size, u64 flags, void *arg), void *arg);

@@ -46,23 +46,20 @@ struct fork_copy {
 	int err;
 };
 
-static void copy_one_pte(pte_t *pte, u64 va, void *arg)
+static int copy_one_pte(pte_t *pte, u64 va, void *arg)
 {
 	struct fork_copy *fc = arg;
 	pte_t *dst;
 
-	if (fc->err)
-		return;
 	dst = page_walk(fc->child->pml4, va, true);
-	if (!dst) {
-		fc->err = -ENOMEM;
-		return;
-	}
+	if (!dst)
+		return -ENOMEM;
 	/* Private pages become read-only in both: the first write copies. */
 	if (!(fc->vma->flags & VM_SHARED))
 		*pte &= ~PTE_WRITE;
 	*dst = *pte;
 	get_page(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
+	return 0;
 }
 
 struct mm *mm_fork(struct mm *old)
@@ -84,7 +81,7 @@ struct mm *mm_fork(struct mm *old)
 			break;
 		fc.vma = v;
 		spin_lock(&old->page_table_lock);
-		for_each_user_pte(old->pml4, v->start, v->end, copy_one_pte, &fc);
+		fc.err = for_each_user_pte(old->pml4, v->start, v->end, copy_one_pte, &fc);
 		spin_unlock(&old->page_table_lock);
 		if (fc.err)
 			break;
@@ -103,9 +100,13 @@ void mm_put(struct mm *mm)
 {
 	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	/* Nobody uses it any more: no lock needed. */
-	zap_page_range(mm, 0, USER_SPACE_END);
-	free_user_page_tables(mm->pml4);
+	/*
+	 * Nobody uses it any more, so no lock is needed; and no CPU has it
+	 * loaded (each user switched to the kernel's tables before letting
+	 * go), so no TLB holds its translations: the pages go back at once,
+	 * with no shootdown to wait for.
+	 */
+	free_user_address_space(mm->pml4);
 	vma_free_all(mm);
 	free_pages(virt_to_page(mm->pml4), 0);
 	kfree(mm);

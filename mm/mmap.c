@@ -170,7 +170,7 @@ static bool range_fully_mapped(struct mm *mm, u64 start, u64 end)
 }
 
 /* New permissions for one page: PROT_NONE keeps the page but not the access. */
-static void change_pte(pte_t *pte, u64 va, void *arg)
+static int change_pte(pte_t *pte, u64 va, void *arg)
 {
 	unsigned int flags = *(unsigned int *)arg;
 	pte_t e = *pte & ~(PTE_PRESENT | PTE_PROTNONE | PTE_WRITE | PTE_NX);
@@ -185,6 +185,7 @@ static void change_pte(pte_t *pte, u64 va, void *arg)
 		/* No write bit: the next write faults and the handler decides (COW). */
 	}
 	*pte = e;
+	return 0;
 }
 
 /*

@@ -167,40 +167,55 @@ pte_t *page_walk(pte_t *pml4, u64 va, bool create)
 	return walk(pml4, va, LEVEL_PT, create);
 }
 
-static void visit_ptes(pte_t *table, int level, u64 base, u64 start, u64 end,
-		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
+static int visit_ptes(pte_t *table, int level, u64 base, u64 start, u64 end,
+		      int (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
 {
 	u64 size = level_size(level);
 	unsigned int first = start > base ? (start - base) / size : 0;
+	int stop = 0;
 
-	for (unsigned int i = first; i < 512; i++) {
+	for (unsigned int i = first; i < 512 && !stop; i++) {
 		u64 va = base + i * size;
 
 		if (va >= end)
 			break;
 		if (level == LEVEL_PT) {
 			if (table[i] & (PTE_PRESENT | PTE_PROTNONE))
-				fn(&table[i], va, arg);
+				stop = fn(&table[i], va, arg);
 			continue;
 		}
 		if ((table[i] & PTE_PRESENT) && !(table[i] & PTE_HUGE))
-			visit_ptes(table_of(table[i]), level - 1, va, start, end, fn, arg);
+			stop = visit_ptes(table_of(table[i]), level - 1, va, start, end, fn, arg);
 	}
+	return stop;
 }
 
-void for_each_user_pte(pte_t *pml4, u64 start, u64 end,
-		       void (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
+int for_each_user_pte(pte_t *pml4, u64 start, u64 end,
+		      int (*fn)(pte_t *pte, u64 va, void *arg), void *arg)
 {
-	visit_ptes(pml4, LEVEL_PML4, 0, start, MIN(end, USER_SPACE_END), fn, arg);
+	return visit_ptes(pml4, LEVEL_PML4, 0, start, MIN(end, USER_SPACE_END), fn, arg);
 }
 
-static void free_tables_below(pte_t *table, int level)
+/* A leaf entry that holds a page (present, or kept behind PROT_NONE) gives up its reference. */
+static void release_mapped_pages(pte_t *pt)
 {
-	for (int i = 0; i < 512; i++) {
-		if (!(table[i] & PTE_PRESENT) || level == LEVEL_PT)
-			continue;
-		if (level > LEVEL_PD || !(table[i] & PTE_HUGE))
-			free_tables_below(table_of(table[i]), level - 1);
+	for (int i = 0; i < 512; i++)
+		if (pt[i] & (PTE_PRESENT | PTE_PROTNONE))
+			put_page(pfn_to_page((pt[i] & PTE_ADDR_MASK) >> PAGE_SHIFT));
+}
+
+static void free_tables_below(pte_t *table, int level, bool release_pages)
+{
+	if (level == LEVEL_PT) {
+		if (release_pages)
+			release_mapped_pages(table);
+	} else {
+		for (int i = 0; i < 512; i++) {
+			if (!(table[i] & PTE_PRESENT))
+				continue;
+			if (level > LEVEL_PD || !(table[i] & PTE_HUGE))
+				free_tables_below(table_of(table[i]), level - 1, release_pages);
+		}
 	}
 	if (level < LEVEL_PML4)
 		free_pages(virt_to_page(table), 0);
@@ -209,15 +224,15 @@ static void free_tables_below(pte_t *table, int level)
 void free_pml4_entry_tables(pte_t entry)
 {
 	if (entry & PTE_PRESENT)
-		free_tables_below(table_of(entry), LEVEL_PDPT);
+		free_tables_below(table_of(entry), LEVEL_PDPT, false);
 }
 
-void free_user_page_tables(pte_t *pml4)
+void free_user_address_space(pte_t *pml4)
 {
 	/* Only the user half: the kernel half's tables are shared by everyone. */
 	for (int i = 0; i < 256; i++) {
 		if (pml4[i] & PTE_PRESENT)
-			free_tables_below(table_of(pml4[i]), LEVEL_PDPT);
+			free_tables_below(table_of(pml4[i]), LEVEL_PDPT, true);
 		pml4[i] = 0;
 	}
 }

@@ -115,33 +115,35 @@ struct zap_batch {
 	u64 end;	/* where the walk stopped when the batch filled */
 };
 
-static void collect_mapped_page(pte_t *pte, u64 va, void *arg)
+/* Take one page out of its PTE into the batch; 1 (stop) once the batch is full. */
+static int collect_mapped_page(pte_t *pte, u64 va, void *arg)
 {
 	struct zap_batch *b = arg;
 
-	if (b->count == ZAP_BATCH)
-		return;		/* full: the caller flushes and walks on from b->end */
 	b->pages[b->count++] = pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT);
 	b->end = va + PAGE_SIZE;
 	*pte = 0;
+	return b->count == ZAP_BATCH;
 }
 
 /* Unmap and release the pages mapped in [start, end). */
 void zap_page_range(struct mm *mm, u64 start, u64 end)
 {
 	struct zap_batch b;
+	int full;
 
 	do {
 		b.count = 0;
 		b.end = end;
 		spin_lock(&mm->page_table_lock);
-		for_each_user_pte(mm->pml4, start, end, collect_mapped_page, &b);
+		full = for_each_user_pte(mm->pml4, start, end, collect_mapped_page, &b);
 		spin_unlock(&mm->page_table_lock);
-		flush_tlb_range(mm, start, b.count == ZAP_BATCH ? b.end : end);
+		/* The walk stopped at b.end if the batch filled: flush that far, then go on. */
+		flush_tlb_range(mm, start, full ? b.end : end);
 		for (int i = 0; i < b.count; i++)
 			put_page(b.pages[i]);
 		start = b.end;
-	} while (b.count == ZAP_BATCH && start < end);
+	} while (full && start < end);
 }
 
 int vma_split_edges(struct mm *mm, u64 start, u64 end)

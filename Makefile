@@ -23,7 +23,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 NASMFLAGS := -f elf64 -g -F dwarf -w+all -Ikernel/
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
-C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c)
+C_SOURCES := $(wildcard kernel/*.c mm/*.c drivers/*.c fs/*.c fs/ext2/*.c)
 # boot/ap_trampoline.asm is not linked: it is a flat binary carried as data.
 ASM_SOURCES := $(filter-out boot/ap_trampoline.asm,$(wildcard boot/*.asm kernel/*.asm mm/*.asm))
 OBJECTS := $(C_SOURCES:%.c=$(BUILD)/%.o) $(ASM_SOURCES:%.asm=$(BUILD)/%.o)

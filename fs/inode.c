@@ -16,6 +16,48 @@
 #include <string.h>
 #include <time.h>
 
+#define INODE_HASH_BUCKETS 256
+
+/* Lock order: inode_hash_lock -> inode->i_lock. */
+static struct spinlock inode_hash_lock = SPINLOCK_INIT("inode_hash");
+static struct list_head inode_hash[INODE_HASH_BUCKETS];	/* inode_hash_lock */
+static bool inode_hash_ready;				/* inode_hash_lock */
+
+static struct list_head *inode_bucket(struct super_block *sb, u64 ino)
+{
+	if (!inode_hash_ready) {
+		for (int i = 0; i < INODE_HASH_BUCKETS; i++)
+			list_init(&inode_hash[i]);
+		inode_hash_ready = true;
+	}
+	return &inode_hash[((u64)sb / 64 + ino) % INODE_HASH_BUCKETS];
+}
+
+struct inode *ilookup(struct super_block *sb, u64 ino)
+{
+	struct inode *inode, *found = NULL;
+
+	spin_lock(&inode_hash_lock);
+	list_for_each_entry(inode, inode_bucket(sb, ino), i_hash) {
+		if (inode->i_sb == sb && inode->i_ino == ino) {
+			spin_lock(&inode->i_lock);
+			inode->i_count++;	/* > 0: one at zero has left the hash */
+			spin_unlock(&inode->i_lock);
+			found = inode;
+			break;
+		}
+	}
+	spin_unlock(&inode_hash_lock);
+	return found;
+}
+
+void inode_hash_insert(struct inode *inode)
+{
+	spin_lock(&inode_hash_lock);
+	list_add(&inode->i_hash, inode_bucket(inode->i_sb, inode->i_ino));
+	spin_unlock(&inode_hash_lock);
+}
+
 struct inode *new_inode(struct super_block *sb)
 {
 	struct inode *inode = kzalloc(sizeof(*inode), GFP_KERNEL);
@@ -28,6 +70,7 @@ struct inode *new_inode(struct super_block *sb)
 	inode->i_nlink = 1;
 	inode->i_sb = sb;
 	inode->i_mapping = &inode->i_data;
+	list_init(&inode->i_hash);
 	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time();
 	spin_lock(&sb->s_lock);
 	inode->i_ino = ++sb->s_next_ino;
@@ -47,14 +90,28 @@ void ihold(struct inode *inode)
 void iput(struct inode *inode)
 {
 	struct super_block *sb;
+	bool hashed;
 	int left;
 
 	if (!inode)
 		return;
+	/*
+	 * A hashed inode leaves the hash in the same step as its count drops
+	 * to zero, so ilookup never revives one on its way out.  (Only iput
+	 * takes an inode off the hash, and we hold a reference: the test
+	 * needs no lock.)
+	 */
+	hashed = !list_empty(&inode->i_hash);
+	if (hashed)
+		spin_lock(&inode_hash_lock);
 	spin_lock(&inode->i_lock);
 	BUG_ON(inode->i_count <= 0);
 	left = --inode->i_count;
+	if (!left && hashed)
+		list_del_init(&inode->i_hash);
 	spin_unlock(&inode->i_lock);
+	if (hashed)
+		spin_unlock(&inode_hash_lock);
 	if (left)
 		return;
 	sb = inode->i_sb;

@@ -18,6 +18,9 @@
 #include <fs.h>
 #include <kmalloc.h>
 #include <panic.h>
+#include <string.h>
+#include <vfs_internal.h>
+#include <vfs_namei.h>
 
 static struct spinlock mount_lock = SPINLOCK_INIT("mount");
 static struct list_head mounts = LIST_HEAD_INIT(mounts);	/* mount_lock */
@@ -61,7 +64,31 @@ struct super_block *sb_set_root(struct super_block *sb, struct inode *root)
 	return sb;
 }
 
-struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where)
+/* The file systems that can be mounted by name. */
+static struct file_system_type *const fs_types[] = { &tmpfs_fs_type, &proc_fs_type, &ext2_fs_type };
+
+int do_mount(const char *source, const char *dir, const char *fstype)
+{
+	struct file_system_type *type = NULL;
+	struct vfsmount *mnt;
+	struct path where;
+	int err;
+
+	for (size_t i = 0; i < sizeof(fs_types) / sizeof(fs_types[0]); i++)
+		if (!strcmp(fs_types[i]->name, fstype))
+			type = fs_types[i];
+	if (!type)
+		return -ENODEV;
+	err = path_lookupat(AT_FDCWD, dir, LOOKUP_DIRECTORY, &where);
+	if (err)
+		return err;
+	mnt = vfs_kern_mount(type, &where, source);
+	path_put(&where);
+	return IS_ERR(mnt) ? PTR_ERR(mnt) : 0;
+}
+
+struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where,
+				const char *source)
 {
 	struct super_block *sb;
 	struct vfsmount *mnt;
@@ -71,7 +98,7 @@ struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path
 	mnt = kzalloc(sizeof(*mnt), GFP_KERNEL);
 	if (!mnt)
 		return ERR_PTR(-ENOMEM);
-	sb = type->mount(type);
+	sb = type->mount(type, source);
 	if (IS_ERR(sb)) {
 		kfree(mnt);
 		return ERR_PTR(PTR_ERR(sb));

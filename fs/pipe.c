@@ -281,12 +281,13 @@ static const struct super_operations pipefs_sops = {
 	.evict_inode = pipefs_evict_inode,
 };
 
-static struct super_block *pipefs_mount(struct file_system_type *type)
+static struct super_block *pipefs_mount(struct file_system_type *type, const char *source)
 {
 	struct super_block *sb = alloc_super(&pipefs_sops, PIPEFS_MAGIC);
 	struct inode *root;
 
 	(void)type;
+	(void)source;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
 	root = new_inode(sb);
@@ -299,7 +300,7 @@ static struct file_system_type pipefs_type = { .name = "pipefs", .mount = pipefs
 
 void pipefs_init(void)
 {
-	pipe_mnt = vfs_kern_mount(&pipefs_type, NULL);
+	pipe_mnt = vfs_kern_mount(&pipefs_type, NULL, NULL);
 	if (IS_ERR(pipe_mnt))
 		panic("pipefs: cannot mount: %ld", PTR_ERR(pipe_mnt));
 }

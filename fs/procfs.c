@@ -185,12 +185,13 @@ static int add_entry(struct super_block *sb, const struct proc_entry *e)
 	return 0;
 }
 
-static struct super_block *proc_mount(struct file_system_type *type)
+static struct super_block *proc_mount(struct file_system_type *type, const char *source)
 {
 	struct super_block *sb = alloc_super(&proc_sops, PROC_SUPER_MAGIC);
 	struct inode *root;
 
 	(void)type;
+	(void)source;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
 	root = new_inode(sb);

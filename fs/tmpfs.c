@@ -222,11 +222,12 @@ static const struct super_operations tmpfs_sops = {
 	.statfs = tmpfs_statfs,
 };
 
-static struct super_block *tmpfs_mount(struct file_system_type *type)
+static struct super_block *tmpfs_mount(struct file_system_type *type, const char *source)
 {
 	struct super_block *sb = alloc_super(&tmpfs_sops, TMPFS_MAGIC);
 
 	(void)type;
+	(void)source;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
 	return sb_set_root(sb, tmpfs_get_inode(sb, S_IFDIR | 0755, 0));

@@ -64,7 +64,7 @@ int tmpfs_setattr(struct dentry *dentry, const struct iattr *attr)
 
 void shmem_init(void)
 {
-	shm_mnt = vfs_kern_mount(&tmpfs_fs_type, NULL);
+	shm_mnt = vfs_kern_mount(&tmpfs_fs_type, NULL, NULL);
 	if (IS_ERR(shm_mnt))
 		panic("shmem: cannot mount its tmpfs: %ld", PTR_ERR(shm_mnt));
 }

@@ -46,7 +46,7 @@ static void mount_at_boot(const char *dir, umode_t mode, struct file_system_type
 		err = path_lookupat(AT_FDCWD, dir, LOOKUP_DIRECTORY, where);
 	if (err)
 		panic("vfs: cannot make %s: %d", dir, err);
-	mnt = vfs_kern_mount(type, where);
+	mnt = vfs_kern_mount(type, where, NULL);
 	if (IS_ERR(mnt))
 		panic("vfs: cannot mount %s on %s: %ld", type->name, dir, PTR_ERR(mnt));
 	follow_mount(where);
@@ -73,7 +73,7 @@ static void mount_proc(void)
 
 void vfs_init(void)
 {
-	struct vfsmount *root = vfs_kern_mount(&tmpfs_fs_type, NULL);
+	struct vfsmount *root = vfs_kern_mount(&tmpfs_fs_type, NULL, NULL);
 
 	if (IS_ERR(root))
 		panic("vfs: cannot mount the root tmpfs: %ld", PTR_ERR(root));

@@ -13,6 +13,8 @@
 static inline void *ERR_PTR(long err) { return (void *)err; }
 static inline long PTR_ERR(const void *p) { return (long)p; }
 static inline bool IS_ERR(const void *p) { return (u64)p >= (u64)-MAX_ERRNO; }
+/* An error pointer of one type passed on as another. */
+static inline void *ERR_CAST(const void *p) { return (void *)p; }
 static inline bool IS_ERR_OR_NULL(const void *p) { return !p || IS_ERR(p); }
 
 #endif

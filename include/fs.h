@@ -127,6 +127,7 @@ struct inode {
 	char *i_link;			/* fixed: a symlink's target, NUL-terminated */
 	struct pipe_inode_info *i_pipe;	/* fixed: anonymous pipes */
 	const void *i_private;		/* fixed: the file system's own (procfs: the entry) */
+	void *i_fs_info;		/* the file system's own per-inode state (ext2) */
 
 	struct spinlock i_lock;
 	int i_count;			/* i_lock: references */
@@ -137,6 +138,7 @@ struct inode {
 	struct timespec64 i_ctime;	/* i_lock */
 
 	struct address_space i_data;	/* the page cache, for file systems that keep one here */
+	struct list_head i_hash;	/* inode_hash_lock: in the inode hash (disk file systems) */
 };
 
 /* The inode lock: exclusive to change a directory's names or a file's size. */
@@ -146,6 +148,14 @@ static inline void inode_lock_shared(struct inode *inode) { down_read(&inode->i_
 static inline void inode_unlock_shared(struct inode *inode) { up_read(&inode->i_rwsem); }
 
 struct inode *new_inode(struct super_block *sb);
+/*
+ * The inode hash, for file systems whose inodes have numbers on a disk
+ * (ext2): ilookup finds a live inode by (sb, ino) with a new reference;
+ * an inode put there leaves it when its last reference goes.  The caller
+ * serializes lookups and inserts of one file system (ext2's iget_mutex).
+ */
+struct inode *ilookup(struct super_block *sb, u64 ino);
+void inode_hash_insert(struct inode *inode);
 void ihold(struct inode *inode);
 void iput(struct inode *inode);
 unsigned int inode_nlink(struct inode *inode);
@@ -222,6 +232,10 @@ bool path_equal(const struct path *a, const struct path *b);
 struct super_operations {
 	/* The last reference went: free what the file system attached to it. */
 	void (*evict_inode)(struct inode *inode);
+	/* Times, size, links or mode changed: record them (ext2: in the inode table). */
+	void (*dirty_inode)(struct inode *inode);
+	/* Write everything dirty to the disk and wait (sync, syncfs): 0 or -EIO. */
+	int (*sync_fs)(struct super_block *sb);
 	int (*statfs)(struct super_block *sb, struct statfs *buf);
 };
 
@@ -240,8 +254,11 @@ struct super_block {
 
 struct file_system_type {
 	const char *name;
-	/* A new instance: its super block with s_root set, or ERR_PTR. */
-	struct super_block *(*mount)(struct file_system_type *type);
+	/*
+	 * A new instance: its super block with s_root set, or ERR_PTR.
+	 * source names its device ("/dev/vda") for disk file systems, else NULL.
+	 */
+	struct super_block *(*mount)(struct file_system_type *type, const char *source);
 };
 
 struct vfsmount {
@@ -260,8 +277,11 @@ struct super_block *alloc_super(const struct super_operations *ops, u64 magic);
  */
 struct super_block *sb_set_root(struct super_block *sb, struct inode *root);
 dev_t new_anon_dev(void);
-/* Mount a new instance of type on `where` (NULL: as the root). */
-struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where);
+/* Mount a new instance of type, from source, on `where` (NULL: as the root). */
+struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where,
+				const char *source);
+/* Mount file system type `fstype` from source (a device, or NULL) on directory dir. */
+int do_mount(const char *source, const char *dir, const char *fstype);
 /* If p is covered by a mount, move to that mount's root (repeatedly). */
 void follow_mount(struct path *p);
 /* From the root of a mount to the dentry it covers; false at the global root. */

@@ -38,6 +38,14 @@ static inline void list_del(struct list_head *n)
 	n->next = n->prev = NULL;
 }
 
+/* Unlink n and make it an empty list of its own (list_empty(n) is then true). */
+static inline void list_del_init(struct list_head *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	list_init(n);
+}
+
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 
@@ -45,5 +53,12 @@ static inline void list_del(struct list_head *n)
 	for (pos = list_entry((head)->next, __typeof__(*pos), member);          \
 	     &pos->member != (head);                                            \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
+
+/* The same, but pos may be unlinked (or freed) inside the loop. */
+#define list_for_each_entry_safe(pos, next, head, member)                        \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member),          \
+	     next = list_entry(pos->member.next, __typeof__(*pos), member);     \
+	     &pos->member != (head);                                            \
+	     pos = next, next = list_entry(next->member.next, __typeof__(*pos), member))
 
 #endif

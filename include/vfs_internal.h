@@ -18,6 +18,7 @@ int tmpfs_setattr(struct dentry *dentry, const struct iattr *attr);
 
 /* procfs (fs/procfs.c) */
 extern struct file_system_type proc_fs_type;
+extern struct file_system_type ext2_fs_type;
 
 /* Character devices (fs/char_dev.c): the driver for a device number. */
 struct chrdev {

@@ -10,6 +10,7 @@ read or write covering one sector fail with EIO, once.
 """
 import os
 import struct
+import subprocess
 from dataclasses import dataclass
 
 MiB = 1 << 20
@@ -26,6 +27,7 @@ class Disk:
     readonly: bool = False
     error_event: str = None  # 'write_aio' or 'read_aio': fail once at BAD_SECTOR
     msix: bool = True        # False: vectors=0, so the driver must use INTx
+    ext2_block: int = None   # make an ext2 image of ext2_staging() with this block size
 
 
 def pattern_word(off):
@@ -57,17 +59,65 @@ def pattern_mismatch(path):
     return None
 
 
+# ---- ext2 images, made by mkfs.ext2 -d from a staging folder ----
+
+BIG_SIZE = 3 * MiB           # fs/ext2/ext2_test.c's BIG_SIZE
+SPARSE_TAIL = 5 << 30        # ... SPARSE_TAIL
+DIR_FILES = 300              # ... DIR_FILES
+
+
+def big_byte(i):
+    """The byte big.bin holds at offset i (ext2_test.c's big_byte)."""
+    return (i * 7 + (i >> 12)) & 0xff
+
+
+def ext2_staging(folder):
+    """What fs/ext2/ext2_test.c expects to find on its ext2 disks."""
+    def put(name, data):
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'wb') as f:
+            f.write(data)
+    put('hello.txt', b'hello, ext2\n')
+    put('a/b/c/deep.txt', b'deep\n')
+    put('big.bin', bytes(big_byte(i) for i in range(BIG_SIZE)))
+    with open(os.path.join(folder, 'sparse.bin'), 'wb') as f:
+        f.write(b'head')
+        f.seek(SPARSE_TAIL)
+        f.write(b'tail')
+    for i in range(DIR_FILES):
+        put('dir/f%03d' % i, b'f%03d' % i)
+    os.symlink('hello.txt', os.path.join(folder, 'link_fast'))
+    os.symlink('a/b/c/' + './' * 40 + 'deep.txt', os.path.join(folder, 'link_slow'))
+    os.link(os.path.join(folder, 'hello.txt'), os.path.join(folder, 'hard.txt'))
+
+
+def make_ext2(image, mib, block_size, staging):
+    """An ext2 image of staging's contents (mkfs.ext2 -d, e2fsprogs' defaults)."""
+    with open(image, 'wb') as f:
+        f.truncate(mib * MiB)
+    subprocess.run(['mkfs.ext2', '-q', '-F', '-b', str(block_size), '-d', staging, image],
+                   check=True, capture_output=True)
+
+
 def create(folder, disks):
     """Make the images afresh in folder; returns QEMU's arguments for them."""
     os.makedirs(folder, exist_ok=True)
     args = []
+    staging = os.path.join(folder, 'ext2-staging')
+    if any(d.ext2_block for d in disks) and not os.path.isdir(staging):
+        os.makedirs(staging)
+        ext2_staging(staging)
     for i, d in enumerate(disks):
         image = os.path.join(folder, d.name)
-        with open(image, 'wb') as f:
-            if d.fill is None:
-                f.truncate(d.mib * MiB)        # sparse: costs no disk space
-            else:
-                f.write(bytes([d.fill]) * (d.mib * MiB))
+        if d.ext2_block:
+            make_ext2(image, d.mib, d.ext2_block, staging)
+        else:
+            with open(image, 'wb') as f:
+                if d.fill is None:
+                    f.truncate(d.mib * MiB)        # sparse: costs no disk space
+                else:
+                    f.write(bytes([d.fill]) * (d.mib * MiB))
         drive = 'if=none,id=d%d,format=raw' % i
         if d.error_event:
             rules = image + '.rules'
@@ -84,9 +134,11 @@ def create(folder, disks):
     return args
 
 
-# The self-tests' scratch disk: ktest_disk=vda.
-KTEST_DISKS = [Disk('scratch.img')]
-KTEST_CMDLINE = ['ktest_disk=vda']
+# The self-tests' disks: a scratch disk (ktest_disk=vda) and two ext2
+# images, with 4 KiB and 1 KiB blocks (ktest_ext2=vdb,vdc).
+KTEST_DISKS = [Disk('scratch.img'), Disk('ext2-4k.img', mib=24, ext2_block=4096),
+               Disk('ext2-1k.img', mib=24, ext2_block=1024)]
+KTEST_CMDLINE = ['ktest_disk=vda', 'ktest_ext2=vdb,vdc']
 
 
 def blockdev_disks(scratch_msix=True):

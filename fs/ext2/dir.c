@@ -1,0 +1,154 @@
+/*
+ * ext2 directories: a directory's data is a list of entries (inode
+ * number, record length, name), block after block; a record never
+ * crosses a block, and an unused one has inode 0.  Directory blocks live
+ * in the buffer cache.
+ *
+ * A directory that mkfs.ext2 gave an htree index (EXT2_INDEX_FL, with the
+ * dir_index feature) still reads as a plain one: the index nodes are
+ * records with inode 0 that span their blocks.
+ *
+ * A directory's position (f_pos, telldir) is the byte offset of a record.
+ */
+#include <err.h>
+#include <errno.h>
+#include <printk.h>
+#include <string.h>
+#include "ext2.h"
+
+static const unsigned char ext2_dt_of_type[] = {
+	[EXT2_FT_UNKNOWN] = DT_UNKNOWN, [EXT2_FT_REG_FILE] = DT_REG, [EXT2_FT_DIR] = DT_DIR,
+	[EXT2_FT_CHRDEV] = DT_CHR, [EXT2_FT_BLKDEV] = DT_BLK, [EXT2_FT_FIFO] = DT_FIFO,
+	[EXT2_FT_SOCK] = DT_SOCK, [EXT2_FT_SYMLINK] = DT_LNK,
+};
+
+/* Is the record at offset in a block of block_size sane?  (A corrupt one ends the walk.) */
+static bool ext2_dirent_ok(struct inode *dir, const struct ext2_dir_entry *de, u32 offset,
+			   u32 block_size)
+{
+	if (de->rec_len >= EXT2_DIR_REC_LEN(1) && !(de->rec_len & 3) &&
+	    offset + de->rec_len <= block_size && EXT2_DIR_REC_LEN(de->name_len) <= de->rec_len)
+		return true;
+	pr_err("ext2: directory inode %lu: bad entry at offset %u", (unsigned long)dir->i_ino, offset);
+	return false;
+}
+
+/*
+ * Read directory block n into a locked buffer; ERR_PTR on error, NULL for
+ * a hole (which a directory should not have: it is skipped).
+ */
+static struct buffer *ext2_dir_block(struct inode *dir, u64 n)
+{
+	s64 block = ext2_block_map(dir, n);
+
+	if (block < 0)
+		return ERR_PTR(block);
+	if (block == 0)
+		return NULL;
+	return ext2_bread(dir->i_sb, block);
+}
+
+/* The inode number of `name` in dir, 0 if there is none; negative errno. */
+static s64 ext2_find_entry(struct inode *dir, const struct qstr *name)
+{
+	u32 block_size = EXT2_SB(dir->i_sb)->block_size;
+	u64 blocks = dir->i_size / block_size;
+
+	for (u64 n = 0; n < blocks; n++) {
+		struct buffer *b = ext2_dir_block(dir, n);
+		u32 offset = 0;
+
+		if (IS_ERR(b))
+			return PTR_ERR(b);
+		if (!b)
+			continue;
+		while (offset < block_size) {
+			struct ext2_dir_entry *de = (void *)((char *)b->data + offset);
+
+			if (!ext2_dirent_ok(dir, de, offset, block_size)) {
+				brelse(b);
+				return -EIO;
+			}
+			if (de->inode && de->name_len == name->len &&
+			    !memcmp(de->name, name->name, name->len)) {
+				u32 ino = de->inode;
+
+				brelse(b);
+				return ino;
+			}
+			offset += de->rec_len;
+		}
+		brelse(b);
+	}
+	return 0;
+}
+
+int ext2_lookup(struct inode *dir, struct dentry *dentry)
+{
+	s64 ino = ext2_find_entry(dir, &dentry->d_name);
+	struct inode *inode;
+
+	if (ino < 0)
+		return ino;
+	if (ino == 0) {
+		d_add(dentry, NULL);
+		return 0;
+	}
+	inode = ext2_iget(dir->i_sb, ino);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	d_add(dentry, inode);
+	return 0;
+}
+
+static int ext2_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct inode *dir = file->f_inode;
+	u32 block_size = EXT2_SB(dir->i_sb)->block_size;
+
+	while (ctx->pos < dir->i_size) {
+		u64 n = ctx->pos / block_size;
+		struct buffer *b = ext2_dir_block(dir, n);
+		u32 offset = 0, start = ctx->pos % block_size;
+
+		if (IS_ERR(b))
+			return PTR_ERR(b);
+		if (!b) {
+			ctx->pos = (n + 1) * block_size;
+			continue;
+		}
+		/* Walk from the block's start, so a stale position lands on a record. */
+		while (offset < block_size) {
+			struct ext2_dir_entry *de = (void *)((char *)b->data + offset);
+
+			if (!ext2_dirent_ok(dir, de, offset, block_size)) {
+				brelse(b);
+				return -EIO;
+			}
+			if (offset >= start && de->inode) {
+				unsigned int type = de->file_type < sizeof(ext2_dt_of_type) ?
+						    ext2_dt_of_type[de->file_type] : DT_UNKNOWN;
+
+				ctx->pos = n * block_size + offset;
+				if (!ctx->actor(ctx, de->name, de->name_len, de->inode, type)) {
+					brelse(b);
+					return 0;
+				}
+			}
+			offset += de->rec_len;
+		}
+		brelse(b);
+		ctx->pos = (n + 1) * block_size;
+	}
+	return 0;
+}
+
+const struct file_operations ext2_dir_ops = {
+	.llseek = generic_file_llseek,
+	.iterate = ext2_readdir,
+	.fsync = noop_fsync,
+};
+
+const struct inode_operations ext2_dir_inode_ops = {
+	.lookup = ext2_lookup,
+};

@@ -1,0 +1,81 @@
+/*
+ * ext2 inside Pagoda: the in-memory super block and inode, and the calls
+ * between the files of fs/ext2/.
+ *
+ * Where things are cached:
+ *   - file data (regular files) in each inode's page cache;
+ *   - everything else (super block, group descriptors, bitmaps, inode
+ *     tables, indirect blocks, directories, slow symlinks) in the buffer
+ *     cache (include/buffer.h), one buffer per block.
+ *
+ * Locks, outer first (see also fs/vfs.c and mm/filemap.c):
+ *   inode->i_rwsem                 a directory's names, a file's size
+ *     ext2_inode->map_mutex        its block map (i_data and indirect blocks)
+ *       page lock                  (file data pages; never taken under map_mutex)
+ *       sbi->alloc_mutex           bitmaps, free counts, group descriptors
+ *         buffer locks             a few at a time, in no fixed order,
+ *                                  always under one of the mutexes above
+ *   sbi->iget_mutex                finding or reading an inode (nothing inside but buffers)
+ */
+#ifndef PAGODA_FS_EXT2_H
+#define PAGODA_FS_EXT2_H
+
+#include <blkdev.h>
+#include <buffer.h>
+#include <ext2_fs.h>
+#include <fs.h>
+#include <mutex.h>
+
+struct ext2_sb_info {
+	struct gendisk *disk;		/* fixed */
+	u32 block_size;			/* fixed: bytes */
+	u32 addr_per_block;		/* fixed: block numbers in an indirect block */
+	u32 blocks_count, inodes_count;	/* fixed */
+	u32 first_data_block;		/* fixed: 1 with 1 KiB blocks, else 0 */
+	u32 blocks_per_group;		/* fixed */
+	u32 inodes_per_group;		/* fixed */
+	u32 inode_size;			/* fixed: bytes per inode-table slot */
+	u32 first_ino;			/* fixed: the first inode for files */
+	u32 groups;			/* fixed */
+	u32 desc_per_block;		/* fixed */
+	u32 feature_ro_compat;		/* fixed */
+	bool read_only;			/* fixed: unknown ro_compat features, or a read-only disk */
+	struct mutex alloc_mutex;	/* bitmaps, free counts (descriptors and super block) */
+	struct mutex iget_mutex;	/* one inode read or made at a time */
+};
+
+struct ext2_inode_info {
+	struct mutex map_mutex;		/* i_data and the inode's indirect blocks */
+	u32 i_data[EXT2_N_BLOCKS];	/* map_mutex */
+	u32 i_flags;			/* the inode's i_rwsem */
+	u32 i_blocks;			/* map_mutex: 512-byte sectors, as on the disk */
+	u32 i_file_acl;			/* fixed: extended attribute block, kept as found */
+	u32 i_dtime;
+	u32 block_group;		/* fixed: where the inode lives */
+};
+
+static inline struct ext2_sb_info *EXT2_SB(struct super_block *sb) { return sb->s_fs_info; }
+static inline struct ext2_inode_info *EXT2_I(struct inode *inode) { return inode->i_fs_info; }
+
+/* super.c */
+extern struct file_system_type ext2_fs_type;
+/* Group descriptor g, in its locked buffer *bufp (brelse it). */
+struct ext2_group_desc *ext2_group_desc(struct super_block *sb, u32 g, struct buffer **bufp);
+struct buffer *ext2_bread(struct super_block *sb, u32 block);
+
+/* inode.c */
+struct inode *ext2_iget(struct super_block *sb, u64 ino);
+/* The disk block holding file block `iblock`, 0 for a hole; negative errno. */
+s64 ext2_block_map(struct inode *inode, u64 iblock);
+extern const struct address_space_operations ext2_aops;
+
+/* dir.c */
+extern const struct inode_operations ext2_dir_inode_ops;
+extern const struct file_operations ext2_dir_ops;
+int ext2_lookup(struct inode *dir, struct dentry *dentry);
+
+/* file.c */
+extern const struct file_operations ext2_file_ops;
+extern const struct inode_operations ext2_file_inode_ops;
+
+#endif

@@ -15,7 +15,8 @@
  *       sbi->alloc_mutex           bitmaps, free counts, group descriptors
  *         buffer locks             a few at a time, in no fixed order,
  *                                  always under one of the mutexes above
- *   sbi->iget_mutex                finding or reading an inode (nothing inside but buffers)
+ *   sbi->iget_mutex                reading an inode in: taken under a directory's
+ *                                  i_rwsem, takes map_mutex (slow symlinks) and buffers
  */
 #ifndef PAGODA_FS_EXT2_H
 #define PAGODA_FS_EXT2_H
@@ -62,6 +63,11 @@ extern struct file_system_type ext2_fs_type;
 /* Group descriptor g, in its locked buffer *bufp (brelse it). */
 struct ext2_group_desc *ext2_group_desc(struct super_block *sb, u32 g, struct buffer **bufp);
 struct buffer *ext2_bread(struct super_block *sb, u32 block);
+
+/* balloc.c: a free block, near goal if it can (its number, or -ENOSPC / -EIO / -EROFS). */
+s64 ext2_new_block(struct super_block *sb, u32 goal);
+/* Give a block back (its cached copy is forgotten first). */
+int ext2_free_block(struct super_block *sb, u32 block);
 
 /* inode.c */
 struct inode *ext2_iget(struct super_block *sb, u64 ino);

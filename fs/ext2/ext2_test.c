@@ -14,7 +14,9 @@
 #include <ktest.h>
 #include <printk.h>
 #include <string.h>
+#include <vfs_namei.h>
 #include <vfs_ops.h>
+#include "ext2.h"
 #include <vfs_test.h>
 
 #define BIG_SIZE (3u << 20)
@@ -213,4 +215,53 @@ static void check_links(struct ktest_ctx *kt, const char *root)
 KTEST(ext2_follows_fast_and_slow_symlinks_and_hard_links)
 {
 	for_each_test_disk(kt, check_links);
+}
+
+/* The free-block count statfs gives for the file system mounted at root. */
+static u64 free_blocks(struct ktest_ctx *kt, const char *root, struct super_block **sbp)
+{
+	struct statfs st;
+	struct path p;
+
+	if (!KEXPECT_EQ(path_lookupat(AT_FDCWD, root, LOOKUP_DIRECTORY, &p), 0))
+		return 0;
+	*sbp = p.dentry->d_sb;
+	path_put(&p);
+	memset(&st, 0, sizeof(st));
+	KEXPECT_EQ((*sbp)->s_op->statfs(*sbp, &st), 0);
+	return st.f_bfree;
+}
+
+#define ALLOC_BLOCKS 40
+
+static void check_block_allocation(struct ktest_ctx *kt, const char *root)
+{
+	struct super_block *sb = NULL;
+	u64 before = free_blocks(kt, root, &sb);
+	s64 blocks[ALLOC_BLOCKS];
+	int distinct = 1;
+
+	if (!sb)
+		return;
+	for (int i = 0; i < ALLOC_BLOCKS; i++) {
+		blocks[i] = ext2_new_block(sb, 0);
+		if (!KEXPECT(blocks[i] > 0))
+			return;
+		KEXPECT(blocks[i] < EXT2_SB(sb)->blocks_count);
+		for (int j = 0; j < i; j++)
+			distinct &= blocks[j] != blocks[i];
+	}
+	KEXPECT(distinct);
+	KEXPECT_EQ(free_blocks(kt, root, &sb), before - ALLOC_BLOCKS);
+	for (int i = 0; i < ALLOC_BLOCKS; i++)
+		KEXPECT_EQ(ext2_free_block(sb, blocks[i]), 0);
+	KEXPECT_EQ(free_blocks(kt, root, &sb), before);
+	/* A block that is free already: refused, counts untouched. */
+	KEXPECT_EQ(ext2_free_block(sb, blocks[0]), -EIO);
+	KEXPECT_EQ(free_blocks(kt, root, &sb), before);
+}
+
+KTEST(ext2_allocates_and_frees_blocks_keeping_counts)
+{
+	for_each_test_disk(kt, check_block_allocation);
 }

@@ -89,11 +89,12 @@ static void *spin(void *arg)
 
 static void bench_munmap(void)
 {
-	const int n = 2000;
+	const int n = 5000;
 	pthread_t t;
 	pid_t other;
 
 	pin(cpu_a);
+	munmap_cost(n / 10);	/* warm-up: page tables, caches, the kernel's first-time work */
 	printf("munmap_alone %.0f ns/iteration\n", munmap_cost(n));
 	if (cpu_b < 0)
 		return;

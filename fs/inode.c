@@ -151,15 +151,20 @@ void clear_nlink(struct inode *inode)
 	spin_unlock(&inode->i_lock);
 }
 
-/*
- * The kernel has no wall clock yet (no RTC driver): times count from boot.
- * When one arrives, this is the only place to change.
- */
+/* File times are wall-clock times (CLOCK_REALTIME, from the CMOS clock at boot). */
 struct timespec64 current_time(void)
 {
-	u64 ns = clock_ns();
+	u64 ns = clock_ns() + realtime_offset();
 
 	return (struct timespec64){ .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+}
+
+void mark_inode_dirty(struct inode *inode)
+{
+	const struct super_operations *ops = inode->i_sb->s_op;
+
+	if (ops && ops->dirty_inode)
+		ops->dirty_inode(inode);
 }
 
 void inode_touch_mtime(struct inode *inode)
@@ -169,6 +174,7 @@ void inode_touch_mtime(struct inode *inode)
 	spin_lock(&inode->i_lock);
 	inode->i_mtime = inode->i_ctime = now;
 	spin_unlock(&inode->i_lock);
+	mark_inode_dirty(inode);
 }
 
 void inode_touch_ctime(struct inode *inode)
@@ -178,6 +184,7 @@ void inode_touch_ctime(struct inode *inode)
 	spin_lock(&inode->i_lock);
 	inode->i_ctime = now;
 	spin_unlock(&inode->i_lock);
+	mark_inode_dirty(inode);
 }
 
 void setattr_copy(struct inode *inode, const struct iattr *attr)
@@ -198,6 +205,7 @@ void setattr_copy(struct inode *inode, const struct iattr *attr)
 	if (valid & ATTR_CTIME)
 		inode->i_ctime = attr->ia_ctime;
 	spin_unlock(&inode->i_lock);
+	mark_inode_dirty(inode);
 }
 
 bool is_dead_dir(struct inode *inode)

@@ -87,6 +87,22 @@ int do_mount(const char *source, const char *dir, const char *fstype)
 	return IS_ERR(mnt) ? PTR_ERR(mnt) : 0;
 }
 
+void sync_filesystems(void)
+{
+	struct super_block *sbs[32];
+	struct vfsmount *m;
+	int n = 0;
+
+	/* Mounts are never taken down, so their super blocks stay. */
+	spin_lock(&mount_lock);
+	list_for_each_entry(m, &mounts, mnt_list)
+		if (n < 32 && m->mnt_sb->s_op && m->mnt_sb->s_op->sync_fs)
+			sbs[n++] = m->mnt_sb;
+	spin_unlock(&mount_lock);
+	for (int i = 0; i < n; i++)
+		sbs[i]->s_op->sync_fs(sbs[i]);
+}
+
 struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where,
 				const char *source)
 {

@@ -163,6 +163,8 @@ void inc_nlink(struct inode *inode);
 void drop_nlink(struct inode *inode);
 void clear_nlink(struct inode *inode);
 struct timespec64 current_time(void);
+/* The inode's times, size, mode or owner changed: let its file system record them (may sleep). */
+void mark_inode_dirty(struct inode *inode);
 /* Set mtime and ctime to now (the contents changed), or ctime only. */
 void inode_touch_mtime(struct inode *inode);
 void inode_touch_ctime(struct inode *inode);
@@ -282,6 +284,8 @@ struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path
 				const char *source);
 /* Mount file system type `fstype` from source (a device, or NULL) on directory dir. */
 int do_mount(const char *source, const char *dir, const char *fstype);
+/* sync(2): every mounted file system writes back what is dirty, and waits. */
+void sync_filesystems(void);
 /* If p is covered by a mount, move to that mount's root (repeatedly). */
 void follow_mount(struct path *p);
 /* From the root of a mount to the dentry it covers; false at the global root. */
@@ -333,6 +337,7 @@ struct file {
 	struct mutex f_pos_lock;	/* serializes users of f_pos (FMODE_ATOMIC_POS) */
 	u64 f_pos;			/* f_pos_lock: the shared offset */
 	void *private_data;		/* the driver's */
+	u32 f_wb_err;			/* f_mapping's error sequence when fsync last looked */
 };
 
 struct file *alloc_file(const struct path *path, unsigned int flags,

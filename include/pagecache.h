@@ -38,6 +38,20 @@ struct address_space_operations {
 	 * and unlock it (also on error).  0 or a negative errno.
 	 */
 	int (*readpage)(struct file *file, struct page *page);
+	/*
+	 * Optional.  Give bytes [offset, offset + len) of the locked,
+	 * uptodate page a place on the disk before a write copies into them
+	 * (ext2 allocates blocks there), so a full disk fails the write with
+	 * -ENOSPC instead of losing the data later.  0 or a negative errno.
+	 */
+	int (*prepare_write)(struct file *file, struct page *page, size_t offset, size_t len);
+	/*
+	 * Optional.  Start writing a locked page that was dirty (its dirty
+	 * bit already cleared, PG_writeback set); return with it unlocked.
+	 * The I/O's end calls end_page_writeback().  0 or a negative errno
+	 * (then writeback has already ended, with the error recorded).
+	 */
+	int (*writepage)(struct page *page);
 };
 
 /* A radix tree node: 64 slots, each a child node or (at the bottom) a page. */
@@ -57,6 +71,7 @@ struct address_space {
 	struct inode *host;
 	const struct address_space_operations *a_ops;
 	struct rwsem invalidate_lock;	/* truncate (write) vs faults (read) */
+	u32 wb_err;			/* atomic: failed writebacks so far (the error sequence) */
 };
 
 void mapping_init(struct address_space *m, struct inode *host,
@@ -78,6 +93,21 @@ struct page *filemap_get_locked_page(struct file *file, unsigned long index);
 void delete_from_page_cache(struct page *page);
 /* Drop every page at or above byte offset `start` (truncate, unlink). */
 void truncate_inode_pages(struct address_space *m, u64 start);
+
+/*
+ * Writeback.  filemap_write_and_wait writes every dirty page of the
+ * mapping in ascending index order and waits for them: 0, or -EIO if a
+ * write failed (also recorded in the error sequence, m->wb_err).
+ */
+int filemap_write_and_wait(struct address_space *m);
+/* The I/O of a page under writeback is over (any context): error 0 or -errno. */
+void end_page_writeback(struct page *page, int error);
+void wait_on_page_writeback(struct page *page);
+/*
+ * fsync's answer for a file that last saw the error sequence at *seen:
+ * -EIO once if a writeback failed since, else 0; *seen catches up.
+ */
+int filemap_check_wb_err(struct address_space *m, u32 *seen);
 
 void lock_page(struct page *page);
 bool trylock_page(struct page *page);

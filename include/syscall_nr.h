@@ -121,6 +121,7 @@
 #define NR_sched_setaffinity 203
 #define NR_sched_getaffinity 204
 #define NR_prlimit64 302
+#define NR_syncfs 306
 #define NR_getcpu 309
 #define NR_renameat2 316
 #define NR_getrandom 318

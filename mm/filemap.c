@@ -36,6 +36,7 @@ void mapping_init(struct address_space *m, struct inode *host,
 	m->host = host;
 	m->a_ops = a_ops;
 	rwsem_init(&m->invalidate_lock, "invalidate_lock");
+	m->wb_err = 0;
 }
 
 /*
@@ -98,14 +99,111 @@ void unlock_page(struct page *page)
 	spin_unlock(&b->lock);
 }
 
-void wait_on_page_locked(struct page *page)
+static void wait_on_page_bit(struct page *page, enum page_flag bit)
 {
 	struct page_wait_bucket *b = bucket_of(page);
 
 	spin_lock(&b->lock);
-	while (page_test_flag(page, PG_locked))
+	while (page_test_flag(page, bit))
 		wait_sleep(&b->wq, &b->lock, false);
 	spin_unlock(&b->lock);
+}
+
+void wait_on_page_locked(struct page *page)
+{
+	wait_on_page_bit(page, PG_locked);
+}
+
+void wait_on_page_writeback(struct page *page)
+{
+	wait_on_page_bit(page, PG_writeback);
+}
+
+void end_page_writeback(struct page *page, int error)
+{
+	struct page_wait_bucket *b = bucket_of(page);
+
+	if (error) {
+		page_set_flag(page, PG_error);
+		if (page->mapping)
+			__atomic_add_fetch(&page->mapping->wb_err, 1, __ATOMIC_RELEASE);
+	} else {
+		page_clear_flag(page, PG_error);
+	}
+	spin_lock(&b->lock);
+	__atomic_fetch_and(&page->flags, ~(1ul << PG_writeback), __ATOMIC_RELEASE);
+	wake_up(&b->wq);
+	spin_unlock(&b->lock);
+}
+
+int filemap_check_wb_err(struct address_space *m, u32 *seen)
+{
+	u32 now = __atomic_load_n(&m->wb_err, __ATOMIC_ACQUIRE);
+
+	if (now == *seen)
+		return 0;
+	*seen = now;
+	return -EIO;
+}
+
+#define WRITEBACK_BATCH 32
+
+/* Start writeback of the page if it is dirty; true if it was started (reference kept). */
+static bool start_writeback(struct address_space *m, struct page *page)
+{
+	if (!page_test_flag(page, PG_dirty))
+		return false;
+	lock_page(page);
+	wait_on_page_writeback(page);	/* one write of a page at a time */
+	if (page->mapping != m || !page_test_flag(page, PG_dirty)) {
+		unlock_page(page);
+		return false;
+	}
+	page_clear_flag(page, PG_dirty);
+	page_set_flag(page, PG_writeback);
+	m->a_ops->writepage(page);	/* unlocks; errors end up in PG_error */
+	return true;
+}
+
+int filemap_write_and_wait(struct address_space *m)
+{
+	struct page *batch[WRITEBACK_BATCH];
+	unsigned long index = 0;
+	bool more = true;
+	int err = 0;
+
+	if (!m->a_ops->writepage)
+		return 0;	/* nothing behind it (tmpfs) */
+	while (more) {
+		int n = 0;
+
+		/* Ascending index order: lock, clear dirty, set writeback, submit, unlock. */
+		while (n < WRITEBACK_BATCH) {
+			struct page *page;
+
+			spin_lock(&m->tree_lock);
+			page = page_index_next(m, &index);
+			if (page)
+				get_page(page);
+			spin_unlock(&m->tree_lock);
+			if (!page) {
+				more = false;
+				break;
+			}
+			index++;
+			if (start_writeback(m, page))
+				batch[n++] = page;
+			else
+				put_page(page);
+		}
+		for (int i = 0; i < n; i++) {
+			wait_on_page_writeback(batch[i]);
+			if (page_test_flag(batch[i], PG_error))
+				err = -EIO;
+			put_page(batch[i]);
+		}
+	}
+	return err;
 }
 
 struct page *find_get_page(struct address_space *m, unsigned long index)
@@ -198,6 +296,7 @@ void truncate_inode_pages(struct address_space *m, u64 start)
 		if (!page)
 			break;
 		lock_page(page);
+		wait_on_page_writeback(page);	/* its I/O must not land after the blocks are freed */
 		if (page->mapping == m)
 			delete_from_page_cache(page);
 		unlock_page(page);
@@ -350,6 +449,14 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		if (IS_ERR(page)) {
 			err = PTR_ERR(page);
 			break;
+		}
+		if (file->f_mapping->a_ops->prepare_write) {
+			err = file->f_mapping->a_ops->prepare_write(file, page, offset, bytes);
+			if (err) {
+				unlock_page(page);
+				put_page(page);
+				break;
+			}
 		}
 		was_uptodate = page_test_flag(page, PG_uptodate);
 		pagefault_disable();

@@ -92,6 +92,38 @@ def ext2_staging(folder):
     os.link(os.path.join(folder, 'hello.txt'), os.path.join(folder, 'hard.txt'))
 
 
+WRITTEN_SIZE = 300 * 1024 + 17   # fs/ext2/ext2_write_test.c's WRITTEN_SIZE
+
+
+def written_byte(i):
+    """The byte /written.bin holds at offset i (ext2_write_test.c's written_byte)."""
+    return (i * 13 + (i >> 10)) & 0xff
+
+
+def ext2_problems(image, written=True):
+    """None if e2fsck -fn finds the image clean (and, if `written`, debugfs
+    reads /written.bin back as ext2_write_test.c wrote it), else what is wrong."""
+    fsck = subprocess.run(['e2fsck', '-fn', image], capture_output=True, text=True)
+    if fsck.returncode != 0:
+        lines = [l for l in fsck.stdout.splitlines() if not l.startswith('Pass ')]
+        return 'e2fsck -fn exit status %d: %s' % (fsck.returncode, ' | '.join(lines[:6]))
+    if not written:
+        return None
+    out = image + '.written.bin'
+    subprocess.run(['debugfs', '-R', 'dump /written.bin %s' % out, image], capture_output=True)
+    try:
+        with open(out, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return 'debugfs found no /written.bin'
+    if len(data) != WRITTEN_SIZE:
+        return '/written.bin is %d bytes, expected %d' % (len(data), WRITTEN_SIZE)
+    for i, b in enumerate(data):
+        if b != written_byte(i):
+            return '/written.bin differs first at byte %d' % i
+    return None
+
+
 def make_ext2(image, mib, block_size, staging):
     """An ext2 image of staging's contents (mkfs.ext2 -d, e2fsprogs' defaults)."""
     with open(image, 'wb') as f:

@@ -10,7 +10,7 @@
 #include "ext2.h"
 
 /* The super block, in its locked buffer *bufp. */
-static struct ext2_super_block *ext2_super(struct super_block *sb, struct buffer **bufp)
+struct ext2_super_block *ext2_super(struct super_block *sb, struct buffer **bufp)
 {
 	struct buffer *b = bread(EXT2_SB(sb)->disk, 1, EXT2_SUPER_OFFSET);
 
@@ -20,12 +20,12 @@ static struct ext2_super_block *ext2_super(struct super_block *sb, struct buffer
 	return b->data;
 }
 
-static bool test_bit_le(const void *map, u32 bit)
+bool ext2_test_bit(const void *map, u32 bit)
 {
 	return ((const u8 *)map)[bit / 8] & (1u << (bit % 8));
 }
 
-static void change_bit_le(void *map, u32 bit, bool set)
+void ext2_change_bit(void *map, u32 bit, bool set)
 {
 	u8 *byte = (u8 *)map + bit / 8;
 
@@ -33,14 +33,14 @@ static void change_bit_le(void *map, u32 bit, bool set)
 }
 
 /* The first clear bit in [from, nbits) of map, or nbits. */
-static u32 find_clear_bit(const void *map, u32 from, u32 nbits)
+u32 ext2_find_clear_bit(const void *map, u32 from, u32 nbits)
 {
 	for (u32 bit = from; bit < nbits; bit++) {
 		if (!(bit % 8) && ((const u8 *)map)[bit / 8] == 0xff) {
 			bit += 7;	/* a full byte */
 			continue;
 		}
-		if (!test_bit_le(map, bit))
+		if (!ext2_test_bit(map, bit))
 			return bit;
 	}
 	return nbits;
@@ -54,8 +54,7 @@ static u32 group_blocks(struct ext2_sb_info *sbi, u32 g)
 	return MIN(sbi->blocks_per_group, sbi->blocks_count - first);
 }
 
-/* Add delta to the free-block counts of group g and of the super block. */
-static int ext2_count_blocks(struct super_block *sb, u32 g, int delta)
+int ext2_update_counts(struct super_block *sb, u32 g, int blocks, int inodes, int dirs)
 {
 	struct ext2_super_block *es;
 	struct ext2_group_desc *gd;
@@ -69,8 +68,11 @@ static int ext2_count_blocks(struct super_block *sb, u32 g, int delta)
 		brelse(gb);
 		return PTR_ERR(es);
 	}
-	gd->bg_free_blocks_count += delta;
-	es->s_free_blocks_count += delta;
+	gd->bg_free_blocks_count += blocks;
+	gd->bg_free_inodes_count += inodes;
+	gd->bg_used_dirs_count += dirs;
+	es->s_free_blocks_count += blocks;
+	es->s_free_inodes_count += inodes;
 	bmark_dirty(gb);
 	bmark_dirty(sbuf);
 	brelse(sbuf);
@@ -98,19 +100,19 @@ static s64 ext2_take_block_in_group(struct super_block *sb, u32 g, u32 from)
 	bitmap = ext2_bread(sb, bitmap_block);
 	if (IS_ERR(bitmap))
 		return PTR_ERR(bitmap);
-	bit = find_clear_bit(bitmap->data, from, nbits);
+	bit = ext2_find_clear_bit(bitmap->data, from, nbits);
 	if (bit == nbits && from)
-		bit = find_clear_bit(bitmap->data, 0, from);
+		bit = ext2_find_clear_bit(bitmap->data, 0, from);
 	if (bit >= nbits) {
 		brelse(bitmap);
 		pr_err("ext2: %s: group %u says %u blocks are free, its bitmap none",
 		       sbi->disk->name, g, free);
 		return -EIO;
 	}
-	change_bit_le(bitmap->data, bit, true);
+	ext2_change_bit(bitmap->data, bit, true);
 	bmark_dirty(bitmap);
 	brelse(bitmap);
-	err = ext2_count_blocks(sb, g, -1);
+	err = ext2_update_counts(sb, g, -1, 0, 0);
 	if (err)
 		return err;
 	return sbi->first_data_block + (u64)g * sbi->blocks_per_group + bit;
@@ -167,16 +169,16 @@ int ext2_free_block(struct super_block *sb, u32 block)
 		err = PTR_ERR(bitmap);
 		goto out;
 	}
-	if (!test_bit_le(bitmap->data, bit)) {
+	if (!ext2_test_bit(bitmap->data, bit)) {
 		brelse(bitmap);
 		pr_err("ext2: %s: freeing block %u, which is free already", sbi->disk->name, block);
 		err = -EIO;
 		goto out;
 	}
-	change_bit_le(bitmap->data, bit, false);
+	ext2_change_bit(bitmap->data, bit, false);
 	bmark_dirty(bitmap);
 	brelse(bitmap);
-	err = ext2_count_blocks(sb, g, +1);
+	err = ext2_update_counts(sb, g, +1, 0, 0);
 out:
 	mutex_unlock(&sbi->alloc_mutex);
 	return err;

@@ -37,7 +37,7 @@ static bool ext2_dirent_ok(struct inode *dir, const struct ext2_dir_entry *de, u
  * Read directory block n into a locked buffer; ERR_PTR on error, NULL for
  * a hole (which a directory should not have: it is skipped).
  */
-static struct buffer *ext2_dir_block(struct inode *dir, u64 n)
+struct buffer *ext2_dir_block(struct inode *dir, u64 n)
 {
 	s64 block = ext2_block_map(dir, n);
 
@@ -48,52 +48,56 @@ static struct buffer *ext2_dir_block(struct inode *dir, u64 n)
 	return ext2_bread(dir->i_sb, block);
 }
 
-/* The inode number of `name` in dir, 0 if there is none; negative errno. */
-static s64 ext2_find_entry(struct inode *dir, const struct qstr *name)
+/*
+ * Find name in dir: its record, in its locked buffer *bufp, and the record
+ * before it in the same block (NULL if it is the first).  NULL if absent.
+ */
+struct ext2_dir_entry *ext2_find_record(struct inode *dir, const struct qstr *name,
+					       struct buffer **bufp, struct ext2_dir_entry **prevp)
 {
 	u32 block_size = EXT2_SB(dir->i_sb)->block_size;
 	u64 blocks = dir->i_size / block_size;
 
 	for (u64 n = 0; n < blocks; n++) {
 		struct buffer *b = ext2_dir_block(dir, n);
+		struct ext2_dir_entry *prev = NULL;
 		u32 offset = 0;
 
-		if (IS_ERR(b))
-			return PTR_ERR(b);
-		if (!b)
+		if (IS_ERR_OR_NULL(b))
 			continue;
 		while (offset < block_size) {
 			struct ext2_dir_entry *de = (void *)((char *)b->data + offset);
 
-			if (!ext2_dirent_ok(dir, de, offset, block_size)) {
-				brelse(b);
-				return -EIO;
-			}
+			if (!ext2_dirent_ok(dir, de, offset, block_size))
+				break;
 			if (de->inode && de->name_len == name->len &&
 			    !memcmp(de->name, name->name, name->len)) {
-				u32 ino = de->inode;
-
-				brelse(b);
-				return ino;
+				*bufp = b;
+				*prevp = prev;
+				return de;
 			}
+			prev = de;
 			offset += de->rec_len;
 		}
 		brelse(b);
 	}
-	return 0;
+	return NULL;
 }
 
 int ext2_lookup(struct inode *dir, struct dentry *dentry)
 {
-	s64 ino = ext2_find_entry(dir, &dentry->d_name);
+	struct ext2_dir_entry *de, *prev;
 	struct inode *inode;
+	struct buffer *b;
+	u32 ino;
 
-	if (ino < 0)
-		return ino;
-	if (ino == 0) {
+	de = ext2_find_record(dir, &dentry->d_name, &b, &prev);
+	if (!de) {
 		d_add(dentry, NULL);
 		return 0;
 	}
+	ino = de->inode;
+	brelse(b);
 	inode = ext2_iget(dir->i_sb, ino);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
@@ -146,9 +150,6 @@ static int ext2_readdir(struct file *file, struct dir_context *ctx)
 const struct file_operations ext2_dir_ops = {
 	.llseek = generic_file_llseek,
 	.iterate = ext2_readdir,
-	.fsync = noop_fsync,
+	.fsync = ext2_fsync,
 };
 
-const struct inode_operations ext2_dir_inode_ops = {
-	.lookup = ext2_lookup,
-};

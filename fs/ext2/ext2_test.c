@@ -17,6 +17,7 @@
 #include <vfs_namei.h>
 #include <vfs_ops.h>
 #include "ext2.h"
+#include "ext2_test.h"
 #include <vfs_test.h>
 
 #define BIG_SIZE (3u << 20)
@@ -30,7 +31,7 @@ static u8 big_byte(u64 i)
 }
 
 /* Mount each disk of ktest_ext2= on /ext2test-NAME; run fn on each mount point. */
-static void for_each_test_disk(struct ktest_ctx *kt, void (*fn)(struct ktest_ctx *kt, const char *root))
+void for_each_test_disk(struct ktest_ctx *kt, void (*fn)(struct ktest_ctx *kt, const char *root))
 {
 	char list[64], *name, *rest;
 
@@ -58,13 +59,13 @@ static void for_each_test_disk(struct ktest_ctx *kt, void (*fn)(struct ktest_ctx
 	}
 }
 
-static struct file *open_in(struct ktest_ctx *kt, const char *root, const char *name)
+struct file *open_in(struct ktest_ctx *kt, const char *root, const char *name, int flags)
 {
 	char path[128];
 	struct file *f;
 
 	snprintf(path, sizeof(path), "%s/%s", root, name);
-	f = filp_open(path, O_RDONLY, 0);
+	f = filp_open(path, flags, 0644);
 	if (IS_ERR(f)) {
 		ktest_fail(kt, __FILE__, __LINE__, "open %s: %ld", path, PTR_ERR(f));
 		return NULL;
@@ -93,7 +94,7 @@ KTEST(ext2_reads_small_files_and_nested_paths)
 
 static void check_big_file(struct ktest_ctx *kt, const char *root)
 {
-	struct file *f = open_in(kt, root, "big.bin");
+	struct file *f = open_in(kt, root, "big.bin", O_RDONLY);
 	u8 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	u64 pos = 0, bad = 0;
 
@@ -125,7 +126,7 @@ KTEST(ext2_reads_a_file_through_indirect_blocks)
 
 static void check_sparse_file(struct ktest_ctx *kt, const char *root)
 {
-	struct file *f = open_in(kt, root, "sparse.bin");
+	struct file *f = open_in(kt, root, "sparse.bin", O_RDONLY);
 	char buf[8] = { 0 };
 	u64 pos = 0;
 
@@ -171,7 +172,7 @@ static bool count_entry(struct dir_context *ctx, const char *name, unsigned int 
 
 static void check_directory(struct ktest_ctx *kt, const char *root)
 {
-	struct file *f = open_in(kt, root, "dir");
+	struct file *f = open_in(kt, root, "dir", O_RDONLY);
 	struct dir_count c = { .ctx.actor = count_entry };
 	char path[128], buf[16];
 
@@ -218,7 +219,7 @@ KTEST(ext2_follows_fast_and_slow_symlinks_and_hard_links)
 }
 
 /* The free-block count statfs gives for the file system mounted at root. */
-static u64 free_blocks(struct ktest_ctx *kt, const char *root, struct super_block **sbp)
+u64 free_blocks(struct ktest_ctx *kt, const char *root, struct super_block **sbp)
 {
 	struct statfs st;
 	struct path p;

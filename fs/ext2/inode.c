@@ -1,10 +1,6 @@
 /*
- * ext2 inodes: reading them from the inode table, the block map (which
- * disk block holds each block of a file), and filling page-cache pages.
- *
- * The block map: i_data[0..11] name the first 12 blocks; i_data[12] an
- * indirect block of block numbers, i_data[13] a block of indirect blocks,
- * i_data[14] one more level.  A zero anywhere on the way is a hole.
+ * ext2 inodes: reading them from the inode table and writing them back,
+ * and filling page-cache pages (the block map is in blockmap.c).
  */
 #include <err.h>
 #include <errno.h>
@@ -14,7 +10,7 @@
 #include "ext2.h"
 
 /* The buffer holding inode ino's slot of the inode table, and where in it. */
-static struct ext2_inode *ext2_raw_inode(struct super_block *sb, u64 ino, struct buffer **bufp)
+struct ext2_inode *ext2_raw_inode(struct super_block *sb, u64 ino, struct buffer **bufp)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 	u32 group = (ino - 1) / sbi->inodes_per_group;
@@ -91,6 +87,90 @@ static int ext2_read_link(struct inode *inode)
 	return 0;
 }
 
+/*
+ * Record the in-memory inode in its inode-table slot (in the buffer
+ * cache: the disk gets it at the next sync).  map_mutex held, for i_data
+ * and i_blocks.  The slot's bytes past the fields named here (the rest of
+ * a 256-byte inode) are kept as they are.
+ */
+int ext2_write_inode_locked(struct inode *inode)
+{
+	struct ext2_inode_info *ei = EXT2_I(inode);
+	struct ext2_inode *raw;
+	struct buffer *b;
+
+	if (EXT2_SB(inode->i_sb)->read_only)
+		return -EROFS;
+	raw = ext2_raw_inode(inode->i_sb, inode->i_ino, &b);
+	if (IS_ERR(raw))
+		return PTR_ERR(raw);
+	spin_lock(&inode->i_lock);
+	raw->i_mode = inode->i_mode;
+	raw->i_uid = inode->i_uid & 0xffff;
+	raw->i_uid_high = inode->i_uid >> 16;
+	raw->i_gid = inode->i_gid & 0xffff;
+	raw->i_gid_high = inode->i_gid >> 16;
+	raw->i_links_count = inode->i_nlink;
+	raw->i_atime = inode->i_atime.tv_sec;
+	raw->i_mtime = inode->i_mtime.tv_sec;
+	raw->i_ctime = inode->i_ctime.tv_sec;
+	spin_unlock(&inode->i_lock);
+	raw->i_size = inode->i_size;
+	raw->i_size_high = S_ISREG(inode->i_mode) ? inode->i_size >> 32 : raw->i_size_high;
+	raw->i_dtime = ei->i_dtime;
+	raw->i_flags = ei->i_flags;
+	raw->i_blocks = ei->i_blocks;
+	raw->i_file_acl = ei->i_file_acl;
+	memcpy(raw->i_block, ei->i_data, sizeof(raw->i_block));
+	bmark_dirty(b);
+	brelse(b);
+	return 0;
+}
+
+int ext2_write_inode(struct inode *inode)
+{
+	struct ext2_inode_info *ei = EXT2_I(inode);
+	int err;
+
+	mutex_lock(&ei->map_mutex);
+	err = ext2_write_inode_locked(inode);
+	mutex_unlock(&ei->map_mutex);
+	return err;
+}
+
+void ext2_track_inode(struct inode *inode)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
+
+	EXT2_I(inode)->inode = inode;
+	mutex_lock(&sbi->inodes_mutex);
+	list_add_tail(&EXT2_I(inode)->sb_link, &sbi->inodes);
+	mutex_unlock(&sbi->inodes_mutex);
+}
+
+bool ext2_set_inode_ops(struct inode *inode, dev_t rdev)
+{
+	switch (inode->i_mode & S_IFMT) {
+	case S_IFREG:
+		inode->i_op = &ext2_file_inode_ops;
+		inode->i_fop = &ext2_file_ops;
+		return true;
+	case S_IFDIR:
+		inode->i_op = &ext2_dir_inode_ops;
+		inode->i_fop = &ext2_dir_ops;
+		return true;
+	case S_IFLNK:
+		inode->i_op = &ext2_file_inode_ops;
+		return true;
+	case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		inode->i_op = &ext2_file_inode_ops;
+		init_special_inode(inode, inode->i_mode, rdev);
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Fill a new in-memory inode from the disk's. */
 static int ext2_fill_inode(struct inode *inode, const struct ext2_inode *raw)
 {
@@ -113,25 +193,9 @@ static int ext2_fill_inode(struct inode *inode, const struct ext2_inode *raw)
 	ei->i_dtime = raw->i_dtime;
 	if (inode->i_nlink == 0)
 		return -EIO;		/* a deleted inode: a directory entry points to garbage */
-	switch (inode->i_mode & S_IFMT) {
-	case S_IFREG:
-		inode->i_op = &ext2_file_inode_ops;
-		inode->i_fop = &ext2_file_ops;
-		return 0;
-	case S_IFDIR:
-		inode->i_op = &ext2_dir_inode_ops;
-		inode->i_fop = &ext2_dir_ops;
-		return 0;
-	case S_IFLNK:
-		inode->i_op = &ext2_file_inode_ops;
-		return ext2_read_link(inode);
-	case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
-		inode->i_op = &ext2_file_inode_ops;
-		init_special_inode(inode, inode->i_mode, ext2_decode_dev(raw));
-		return 0;
-	default:
+	if (!ext2_set_inode_ops(inode, ext2_decode_dev(raw)))
 		return -EIO;
-	}
+	return S_ISLNK(inode->i_mode) ? ext2_read_link(inode) : 0;
 }
 
 static void ext2_free_new_inode(struct inode *inode)
@@ -186,151 +250,171 @@ struct inode *ext2_iget(struct super_block *sb, u64 ino)
 		goto out;
 	}
 	inode_hash_insert(inode);
+	ext2_track_inode(inode);
 out:
 	mutex_unlock(&sbi->iget_mutex);
 	return inode;
 }
 
 /*
- * The path through the block map to file block iblock: how many levels
- * (1 = direct) and the index at each.  0 if iblock is beyond the map.
+ * The I/O of one page: a bio per run of blocks contiguous on the disk, all
+ * in flight at once; the last to end finishes the page.  Reads are waited
+ * for; writes end in end_page_writeback() from the interrupt.
  */
-static int ext2_block_path(struct super_block *sb, u64 iblock, u32 offsets[4])
-{
-	u64 per = EXT2_SB(sb)->addr_per_block;
-
-	if (iblock < EXT2_NDIR_BLOCKS) {
-		offsets[0] = iblock;
-		return 1;
-	}
-	iblock -= EXT2_NDIR_BLOCKS;
-	if (iblock < per) {
-		offsets[0] = EXT2_IND_BLOCK;
-		offsets[1] = iblock;
-		return 2;
-	}
-	iblock -= per;
-	if (iblock < per * per) {
-		offsets[0] = EXT2_DIND_BLOCK;
-		offsets[1] = iblock / per;
-		offsets[2] = iblock % per;
-		return 3;
-	}
-	iblock -= per * per;
-	if (iblock < per * per * per) {
-		offsets[0] = EXT2_TIND_BLOCK;
-		offsets[1] = iblock / (per * per);
-		offsets[2] = iblock / per % per;
-		offsets[3] = iblock % per;
-		return 4;
-	}
-	return 0;
-}
-
-s64 ext2_block_map(struct inode *inode, u64 iblock)
-{
-	struct ext2_inode_info *ei = EXT2_I(inode);
-	u32 offsets[4], block;
-	int depth = ext2_block_path(inode->i_sb, iblock, offsets);
-
-	if (!depth)
-		return -EFBIG;
-	mutex_lock(&ei->map_mutex);
-	block = ei->i_data[offsets[0]];
-	for (int level = 1; level < depth && block; level++) {
-		struct buffer *b = ext2_bread(inode->i_sb, block);
-
-		if (IS_ERR(b)) {
-			mutex_unlock(&ei->map_mutex);
-			return PTR_ERR(b);
-		}
-		block = ((u32 *)b->data)[offsets[level]];
-		brelse(b);
-	}
-	mutex_unlock(&ei->map_mutex);
-	return block;
-}
-
-/* Reads of one page in flight: the last to end wakes the reader. */
-struct page_read {
-	int pending;		/* atomic */
-	int error;		/* atomic: any bio failed */
-	struct completion done;
+struct page_io {
+	struct page *page;
+	enum blk_op op;
+	int pending;			/* atomic: bios not yet ended, + 1 while submitting */
+	int error;			/* atomic: a bio failed */
+	struct completion done;		/* reads */
+	struct bio bios[PAGE_SIZE / 1024];
+	struct bio_vec vecs[PAGE_SIZE / 1024];
 };
 
-static void page_read_end_io(struct bio *bio)
+static void page_io_put(struct page_io *io)
 {
-	struct page_read *pr = bio->private;
+	if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (io->op == BLK_OP_READ) {
+		complete(&io->done);
+		return;
+	}
+	end_page_writeback(io->page, io->error ? -EIO : 0);
+	kfree(io);
+}
+
+static void page_io_end(struct bio *bio)
+{
+	struct page_io *io = bio->private;
 
 	if (bio->status)
-		__atomic_store_n(&pr->error, 1, __ATOMIC_RELAXED);
-	if (__atomic_sub_fetch(&pr->pending, 1, __ATOMIC_ACQ_REL) == 0)
-		complete(&pr->done);
+		__atomic_store_n(&io->error, 1, __ATOMIC_RELAXED);
+	page_io_put(io);
 }
 
 /*
- * Fill a locked page of a regular file: each run of blocks that are
- * contiguous on the disk is one bio, all in flight at once; holes and the
- * part past EOF are zeroed.
+ * Map the page's blocks below EOF and submit them; a hole (or a block past
+ * EOF) is zeroed for a read and skipped for a write.  0 or -errno (then
+ * nothing was submitted).
  */
-static int ext2_readpage(struct file *file, struct page *page)
+static int ext2_submit_page(struct inode *inode, struct page_io *io)
 {
-	struct inode *inode = page->mapping->host;
 	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
 	u32 per_page = PAGE_SIZE / sbi->block_size;
-	u64 first = (u64)page->index * per_page;
-	struct bio bios[PAGE_SIZE / 1024];
-	struct bio_vec vecs[PAGE_SIZE / 1024];
-	struct page_read pr = { .pending = 1, .error = 0 };
-	char *data = page_address(page);
-	int nr_bios = 0, err = 0;
+	u64 first = (u64)io->page->index * per_page;
+	char *data = page_address(io->page);
+	int nr = 0;
 	s64 prev = -1;
 
-	(void)file;
-	completion_init(&pr.done);
 	for (u32 i = 0; i < per_page; i++) {
 		u32 offset = i * sbi->block_size;
 		s64 block = 0;
 
 		if ((first + i) * sbi->block_size < inode->i_size)
 			block = ext2_block_map(inode, first + i);
-		if (block < 0) {
-			err = block;
-			break;
-		}
+		if (block < 0)
+			return block;
 		if (block == 0) {
-			memset(data + offset, 0, sbi->block_size);
+			if (io->op == BLK_OP_READ)
+				memset(data + offset, 0, sbi->block_size);
 			prev = -1;
 			continue;
 		}
-		if (prev >= 0 && block == prev + 1 &&
-		    bio_add_page(&bios[nr_bios - 1], page, sbi->block_size, offset)) {
-			prev = block;
-			continue;
+		if (prev < 0 || block != prev + 1 ||
+		    !bio_add_page(&io->bios[nr - 1], io->page, sbi->block_size, offset)) {
+			bio_init(&io->bios[nr], sbi->disk, io->op,
+				 (u64)block * (sbi->block_size >> SECTOR_SHIFT), &io->vecs[nr], 1);
+			bio_add_page(&io->bios[nr], io->page, sbi->block_size, offset);
+			nr++;
 		}
-		bio_init(&bios[nr_bios], sbi->disk, BLK_OP_READ,
-			 (u64)block * (sbi->block_size >> SECTOR_SHIFT), &vecs[nr_bios], 1);
-		bio_add_page(&bios[nr_bios], page, sbi->block_size, offset);
-		nr_bios++;
 		prev = block;
 	}
-	for (int i = 0; i < nr_bios; i++) {
-		bios[i].private = &pr;
-		bios[i].end_io = page_read_end_io;
-		__atomic_add_fetch(&pr.pending, 1, __ATOMIC_RELAXED);
-		submit_bio(&bios[i]);
+	io->pending = 1 + nr;
+	for (int i = 0; i < nr; i++) {
+		io->bios[i].private = io;
+		io->bios[i].end_io = page_io_end;
+		submit_bio(&io->bios[i]);
 	}
-	if (__atomic_sub_fetch(&pr.pending, 1, __ATOMIC_ACQ_REL) == 0)
-		complete(&pr.done);
-	wait_for_completion(&pr.done);
-	if (!err && pr.error)
-		err = -EIO;
+	return 0;
+}
+
+/* Fill a locked page of a regular file from the disk; unlock it. */
+static int ext2_readpage(struct file *file, struct page *page)
+{
+	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	int err;
+
+	(void)file;
+	if (!io) {
+		unlock_page(page);
+		return -ENOMEM;
+	}
+	io->page = page;
+	io->op = BLK_OP_READ;
+	completion_init(&io->done);
+	err = ext2_submit_page(page->mapping->host, io);
+	if (!err) {
+		page_io_put(io);
+		wait_for_completion(&io->done);
+		err = io->error ? -EIO : 0;
+	}
+	kfree(io);
 	if (!err)
 		page_set_flag(page, PG_uptodate);
 	unlock_page(page);
 	return err;
 }
 
+/* Start writing a locked page under writeback (see pagecache.h); unlock it. */
+static int ext2_writepage(struct page *page)
+{
+	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	int err = -ENOMEM;
+
+	if (io) {
+		io->page = page;
+		io->op = BLK_OP_WRITE;
+		err = ext2_submit_page(page->mapping->host, io);
+	}
+	unlock_page(page);
+	if (err) {
+		kfree(io);
+		end_page_writeback(page, err);
+		return err;
+	}
+	page_io_put(io);
+	return 0;
+}
+
+/*
+ * Before a write copies into [offset, offset + len) of a locked page:
+ * every block there must exist on the disk.  A block allocated here is a
+ * hole until now, which the page holds as zeros: the page is dirtied even
+ * if a later block cannot be had, so those zeros reach the new block.
+ */
+static int ext2_prepare_write(struct file *file, struct page *page, size_t offset, size_t len)
+{
+	struct inode *inode = file->f_inode;
+	u32 block_size = EXT2_SB(inode->i_sb)->block_size;
+	u64 first = ((u64)page->index * PAGE_SIZE + offset) / block_size;
+	u64 last = ((u64)page->index * PAGE_SIZE + offset + len - 1) / block_size;
+	bool new = false;
+	s64 block = 0;
+
+	for (u64 n = first; n <= last && block >= 0; n++)
+		block = ext2_block_map_create(inode, n, &new);
+	if (new)
+		page_set_flag(page, PG_dirty);
+	if (block < 0) {
+		/* Nothing may stay allocated past EOF (e2fsck checks): give back what is there. */
+		ext2_truncate_blocks(inode, inode->i_size);
+		return block;
+	}
+	return 0;
+}
+
 const struct address_space_operations ext2_aops = {
 	.readpage = ext2_readpage,
+	.prepare_write = ext2_prepare_write,
+	.writepage = ext2_writepage,
 };

@@ -132,23 +132,90 @@ static int ext2_statfs(struct super_block *sb, struct statfs *buf)
 	return 0;
 }
 
+/*
+ * Every file's dirty pages, then every dirty buffer, then a flush.  The
+ * list is walked under inodes_mutex, which an inode on its way out must
+ * take to leave it: one being written here stays whole meanwhile.
+ */
 static int ext2_sync_fs(struct super_block *sb)
 {
-	return buffer_sync_disk(EXT2_SB(sb)->disk);
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+	struct ext2_inode_info *ei;
+	int err = 0;
+
+	mutex_lock(&sbi->inodes_mutex);
+	list_for_each_entry(ei, &sbi->inodes, sb_link)
+		if (filemap_write_and_wait(&ei->inode->i_data))
+			err = -EIO;
+	mutex_unlock(&sbi->inodes_mutex);
+	if (buffer_sync_disk(sbi->disk))
+		err = -EIO;
+	return err;
 }
 
 static void ext2_evict_inode(struct inode *inode)
 {
+	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
+	struct ext2_inode_info *ei = EXT2_I(inode);
+
 	truncate_inode_pages(&inode->i_data, 0);
 	kfree(inode->i_link);
-	kfree(inode->i_fs_info);
+	if (!ei)
+		return;		/* never fully read in */
+	mutex_lock(&sbi->inodes_mutex);
+	if (ei->inode)
+		list_del(&ei->sb_link);
+	mutex_unlock(&sbi->inodes_mutex);
+	if (inode->i_nlink == 0 && ei->inode && !sbi->read_only) {
+		/* No names, nobody has it open: its blocks and its number go back. */
+		ext2_truncate_blocks(inode, 0);
+		inode->i_size = 0;
+		ei->i_dtime = current_time().tv_sec;
+		ext2_write_inode(inode);
+		ext2_release_inode_number(inode->i_sb, inode->i_ino, S_ISDIR(inode->i_mode));
+	}
+	kfree(ei);
+}
+
+static void ext2_dirty_inode(struct inode *inode)
+{
+	if (EXT2_I(inode) && !EXT2_SB(inode->i_sb)->read_only)
+		ext2_write_inode(inode);
 }
 
 static const struct super_operations ext2_sops = {
 	.evict_inode = ext2_evict_inode,
+	.dirty_inode = ext2_dirty_inode,
 	.statfs = ext2_statfs,
 	.sync_fs = ext2_sync_fs,
 };
+
+/*
+ * The largest file: what the block map reaches, or what i_blocks (32 bits
+ * of 512-byte sectors, data and indirect blocks together) can count.
+ */
+static u64 ext2_max_size(u32 block_size)
+{
+	u64 per = block_size / 4, shift = __builtin_ctz(block_size);
+	u64 blocks = EXT2_NDIR_BLOCKS + per + per * per + per * per * per;
+	u64 limit = (((1ull << 32) - 1) >> (shift - 9));
+	u64 meta;
+
+	if (blocks + 1 + (1 + per) + (1 + per + per * per) > limit) {
+		u64 rest = limit - EXT2_NDIR_BLOCKS - per;
+
+		blocks = limit;
+		if (rest < per * per) {
+			meta = 1 + 1 + (rest + per - 1) / per;
+		} else {
+			rest -= per * per;
+			meta = 1 + (1 + per) + 1 + (rest + per - 1) / per +
+			       (rest + per * per - 1) / (per * per);
+		}
+		blocks -= meta;
+	}
+	return MIN(blocks << shift, MAX_FILE_SIZE);
+}
 
 static struct super_block *ext2_mount(struct file_system_type *type, const char *source)
 {
@@ -171,6 +238,8 @@ static struct super_block *ext2_mount(struct file_system_type *type, const char 
 	}
 	mutex_init(&sbi->alloc_mutex, "ext2_alloc");
 	mutex_init(&sbi->iget_mutex, "ext2_iget");
+	mutex_init(&sbi->inodes_mutex, "ext2_inodes");
+	list_init(&sbi->inodes);
 	/*
 	 * The super block is read as 1 KiB block 1 before the block size is
 	 * known; statfs keeps reading it that way.  Writers go through the
@@ -194,6 +263,7 @@ static struct super_block *ext2_mount(struct file_system_type *type, const char 
 	}
 	sb->s_fs_info = sbi;
 	sb->s_dev = MKDEV(sbi->disk->major, sbi->disk->first_minor);
+	sb->s_maxbytes = ext2_max_size(sbi->block_size);
 	root = ext2_iget(sb, EXT2_ROOT_INO);
 	if (IS_ERR(root)) {
 		kfree(sbi);

@@ -38,13 +38,16 @@ HELPERS := $(BUILD)/user-helpers/hello_exit_pie $(BUILD)/user-helpers/hello_exit
 BENCH := $(patsubst user/bench/%.c,$(BUILD)/bench/%,$(wildcard user/bench/*.c))
 INIT := $(BUILD)/user-init/init
 INITRAMFS := $(BUILD)/initramfs.cpio
+# The root disk: ext2 (mkfs.ext2's defaults) made from the initramfs's folder.
+ROOTFS := $(BUILD)/rootfs.img
+ROOTFS_SIZE := 128M
 
 KERNEL := $(BUILD)/kernel.elf
 ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
 .PHONY: all iso run gdb test bench clean deps check-deps
-all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(BENCH) $(INITRAMFS) $(ISO)
+all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(BENCH) $(INITRAMFS) $(ROOTFS) $(ISO)
 
 check-deps:
 	@tools/deps.sh
@@ -94,9 +97,9 @@ $(KERNEL): $(OBJECTS) $(BUILD)/ksyms.o linker.ld
 	@tools/gensyms.sh $@ | cmp -s - $(BUILD)/ksyms.c || \
 		{ echo "error: the symbol table moved symbols (see linker.ld)"; rm -f $@; exit 1; }
 
-$(ISO): $(KERNEL) $(INITRAMFS) tests/mkiso.sh boot/grub.cfg
+$(ISO): $(KERNEL) $(INITRAMFS) tests/mkiso.sh boot/grub.cfg Makefile
 	@echo "  ISO     $@"
-	@tests/mkiso.sh --module $(INITRAMFS) $(KERNEL) $@ $(CMDLINE)
+	@tests/mkiso.sh --module $(INITRAMFS) $(KERNEL) $@ root=/dev/vda $(CMDLINE)
 
 $(BUILD)/user/%: user/tests/%.c user/lib/utest.c user/lib/utest.h Makefile
 	@mkdir -p $(dir $@)
@@ -113,7 +116,7 @@ $(BUILD)/user-helpers/hello_exit_static: user/helpers/hello_exit.c Makefile
 	@echo "  HELPER  $@"
 	@$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
 
-$(BUILD)/bench/%: user/bench/%.c Makefile
+$(BUILD)/bench/%: user/bench/%.c user/bench/bench.h Makefile
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $<"
 	@$(USER_CC) $(USER_CFLAGS) -pthread $< -o $@
@@ -135,14 +138,23 @@ $(INITRAMFS): $(INIT) $(USER_TESTS) $(HELPERS) $(BENCH)
 	@cp $(HELPERS) $(BUILD)/initramfs/bin/user-helpers/
 	@cd $(BUILD)/initramfs && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > ../initramfs.cpio
 
+# /dev, /proc and /tmp are mount points; the kernel makes them if missing.
+$(ROOTFS): $(INITRAMFS)
+	@echo "  EXT2    $@"
+	@rm -f $@ && truncate -s $(ROOTFS_SIZE) $@
+	@mkfs.ext2 -q -F -L pagoda-root -d $(BUILD)/initramfs $@
+
 iso: $(ISO)
 
+# The root disk as /dev/vda, in snapshot mode: what the session writes is dropped at the end.
+ROOT_DRIVE := -drive if=none,id=root,format=raw,snapshot=on,file=$(ROOTFS) -device virtio-blk-pci,drive=root
+
 run: all
-	tests/qemu.sh $(ISO)
+	tests/qemu.sh $(ISO) $(ROOT_DRIVE)
 
 gdb: all
 	@tools/deps.sh --with-gdb
-	tests/qemu.sh --gdb $(ISO) & \
+	tests/qemu.sh --gdb $(ISO) $(ROOT_DRIVE) & \
 	gdb -q -x tools/gdbinit $(KERNEL); kill %1 2>/dev/null || true
 
 test: all

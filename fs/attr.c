@@ -48,9 +48,14 @@ int do_truncate(struct dentry *dentry, u64 length)
 		.ia_ctime = now,
 	};
 
-	if (length > dentry->d_sb->s_maxbytes)
-		return -EFBIG;
-	return setattr_locked(dentry, &attr);
+	int err;
+
+	inode_lock(dentry->d_inode);
+	err = size_change_ok(dentry->d_inode, length);
+	if (!err)
+		err = notify_change(dentry, &attr);
+	inode_unlock(dentry->d_inode);
+	return err;
 }
 
 int vfs_truncate(const struct path *path, s64 length)
@@ -97,6 +102,16 @@ int do_fchmodat(int dfd, const char *name, umode_t mode, unsigned int lookup_fla
 int chown_common(const struct path *path, s64 uid, s64 gid)
 {
 	struct iattr attr = { .ia_valid = ATTR_CTIME, .ia_ctime = current_time() };
+	umode_t mode = READ_ONCE(path->dentry->d_inode->i_mode);
+
+	/*
+	 * As on Linux, even for root: a file that changes hands loses its
+	 * set-user-ID bit, and its set-group-ID bit when it is group-executable.
+	 */
+	if (!S_ISDIR(mode) && (mode & S_ISUID || (mode & (S_ISGID | 0010)) == (S_ISGID | 0010))) {
+		attr.ia_valid |= ATTR_MODE;
+		attr.ia_mode = mode & ~(S_ISUID | ((mode & 0010) ? S_ISGID : 0));
+	}
 
 	if (uid != -1) {
 		attr.ia_valid |= ATTR_UID;

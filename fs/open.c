@@ -126,8 +126,8 @@ struct file *do_filp_open(int dfd, const char *name, int flags, umode_t mode)
 	}
 	f = vfs_open(&nd.path, flags);
 	nd_release(&nd);
-	if (IS_ERR(f) || created || !(flags & O_TRUNC) || !S_ISREG(f->f_inode->i_mode) ||
-	    !(f->f_mode & FMODE_WRITE))
+	/* O_TRUNC truncates even with O_RDONLY, as on Linux (root may write anything). */
+	if (IS_ERR(f) || created || !(flags & O_TRUNC) || !S_ISREG(f->f_inode->i_mode))
 		return f;
 	err = do_truncate(f->f_path.dentry, 0);
 	if (err) {

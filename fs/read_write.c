@@ -11,6 +11,9 @@
  */
 #include <errno.h>
 #include <fs.h>
+#include <sched.h>
+#include <signal.h>
+#include <task.h>
 #include <uio.h>
 #include <usercopy.h>
 #include <vfs_ops.h>
@@ -36,12 +39,52 @@ static bool user_buffers_ok(const struct iov_iter *iter)
 	return true;
 }
 
+int write_size_limits(struct inode *inode, u64 pos, struct iov_iter *from)
+{
+	u64 limit = current->rlim[RLIMIT_FSIZE].cur;
+
+	if (!S_ISREG(inode->i_mode))
+		return 0;
+	if (limit != RLIM_INFINITY) {
+		if (pos >= limit) {
+			send_sig_self(SIGXFSZ);
+			return -EFBIG;
+		}
+		iov_iter_truncate(from, limit - pos);
+	}
+	if (pos >= inode->i_sb->s_maxbytes)
+		return -EFBIG;
+	iov_iter_truncate(from, inode->i_sb->s_maxbytes - pos);
+	return 0;
+}
+
+int size_change_ok(struct inode *inode, u64 size)
+{
+	u64 limit = current->rlim[RLIMIT_FSIZE].cur;
+
+	if (size <= inode->i_size)
+		return 0;
+	if (limit != RLIM_INFINITY && size > limit) {
+		send_sig_self(SIGXFSZ);
+		return -EFBIG;
+	}
+	return size > inode->i_sb->s_maxbytes ? -EFBIG : 0;
+}
+
+/* As Linux's rw_verify_area: an offset, or one past the end of the I/O, beyond loff_t is EINVAL. */
+static bool offsets_ok(u64 pos, size_t count)
+{
+	return (s64)pos >= 0 && (s64)(pos + count) >= 0;
+}
+
 ssize_t vfs_read(struct file *f, struct iov_iter *to, u64 *pos)
 {
 	if (!(f->f_mode & FMODE_READ))
 		return -EBADF;
 	if (!user_buffers_ok(to))
 		return -EFAULT;
+	if (!offsets_ok(*pos, to->count))
+		return -EINVAL;
 	if (!f->f_op->read)
 		return S_ISDIR(f->f_inode->i_mode) ? -EISDIR : -EINVAL;
 	if (to->count == 0)
@@ -58,6 +101,8 @@ ssize_t vfs_write(struct file *f, struct iov_iter *from, u64 *pos)
 		return -EBADF;
 	if (!user_buffers_ok(from))
 		return -EFAULT;
+	if (!offsets_ok(*pos, from->count))
+		return -EINVAL;
 	if (!f->f_op->write)
 		return -EINVAL;
 	if (from->count == 0)
@@ -140,9 +185,9 @@ static s64 seek_target(s64 cur, s64 size, s64 offset, int whence)
 		base = size;
 		break;
 	case SEEK_DATA:	/* no holes are reported: all of the file is data */
-		return offset < 0 ? -EINVAL : offset >= size ? -ENXIO : offset;
+		return offset < 0 || offset >= size ? -ENXIO : offset;
 	case SEEK_HOLE:
-		return offset < 0 ? -EINVAL : offset >= size ? -ENXIO : size;
+		return offset < 0 || offset >= size ? -ENXIO : size;
 	default:
 		return -EINVAL;
 	}

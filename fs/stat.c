@@ -27,7 +27,10 @@ void vfs_getattr(const struct path *path, struct stat *st)
 	st->st_rdev = encode_dev(inode->i_rdev);
 	st->st_size = READ_ONCE(inode->i_size);
 	st->st_blksize = PAGE_SIZE;
-	st->st_blocks = READ_ONCE(inode->i_mapping->nrpages) * (PAGE_SIZE / 512);
+	if (inode->i_sb->s_op && inode->i_sb->s_op->inode_blocks)
+		st->st_blocks = inode->i_sb->s_op->inode_blocks(inode);
+	else
+		st->st_blocks = READ_ONCE(inode->i_mapping->nrpages) * (PAGE_SIZE / 512);
 	spin_lock(&inode->i_lock);
 	st->st_mode = inode->i_mode;
 	st->st_nlink = inode->i_nlink;

@@ -98,6 +98,39 @@ long sys_syncfs(int fd)
 	return err;
 }
 
+/*
+ * fallocate: Linux's checks, in Linux's order; then no file system of
+ * Pagoda preallocates (ext2 does not on Linux either): EOPNOTSUPP.
+ */
+long sys_fallocate(int fd, int mode, s64 offset, s64 len)
+{
+	struct file *f = fget(fd);
+	struct inode *inode;
+	long err;
+
+	if (!f)
+		return -EBADF;
+	inode = f->f_inode;
+	if (offset < 0 || len <= 0)
+		err = -EINVAL;
+	else if (mode)
+		err = -EOPNOTSUPP;
+	else if (!(f->f_mode & FMODE_WRITE))
+		err = -EBADF;
+	else if (S_ISFIFO(inode->i_mode))
+		err = -ESPIPE;
+	else if (S_ISDIR(inode->i_mode))
+		err = -EISDIR;
+	else if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
+		err = -ENODEV;
+	else if (offset + len < 0 || (u64)(offset + len) > inode->i_sb->s_maxbytes)
+		err = -EFBIG;
+	else
+		err = -EOPNOTSUPP;
+	fput(f);
+	return err;
+}
+
 /* The file's metadata goes too: Pagoda's fsync does not tell the two apart. */
 long sys_fdatasync(unsigned int fd)
 {

@@ -200,10 +200,11 @@ static void tmpfs_evict_inode(struct inode *inode)
 	kfree(inode->i_link);
 }
 
-/* Like Linux's default, the size limit is half of RAM; free RAM bounds what is left. */
+/* Like Linux's default, the size limit is half of RAM; what is free is the limit less what the files hold. */
 static int tmpfs_statfs(struct super_block *sb, struct statfs *buf)
 {
 	u64 limit = nr_total_pages() / 2;
+	u64 used = __atomic_load_n(&sb->s_cached_pages, __ATOMIC_RELAXED);
 	u64 inodes;
 
 	spin_lock(&sb->s_lock);
@@ -211,14 +212,25 @@ static int tmpfs_statfs(struct super_block *sb, struct statfs *buf)
 	spin_unlock(&sb->s_lock);
 	buf->f_bsize = PAGE_SIZE;
 	buf->f_blocks = limit;
-	buf->f_bfree = buf->f_bavail = MIN(limit, nr_free_pages());
+	buf->f_bfree = buf->f_bavail = limit > used ? limit - used : 0;
 	buf->f_files = limit;
 	buf->f_ffree = limit > inodes ? limit - inodes : 0;
 	return 0;
 }
 
+/* Symlinks of 128 bytes or more keep their target in a page, as Linux's tmpfs does. */
+#define TMPFS_SHORT_SYMLINK 128
+
+static u64 tmpfs_inode_blocks(struct inode *inode)
+{
+	if (S_ISLNK(inode->i_mode))
+		return inode->i_size >= TMPFS_SHORT_SYMLINK ? PAGE_SIZE / 512 : 0;
+	return READ_ONCE(inode->i_mapping->nrpages) * (PAGE_SIZE / 512);
+}
+
 static const struct super_operations tmpfs_sops = {
 	.evict_inode = tmpfs_evict_inode,
+	.inode_blocks = tmpfs_inode_blocks,
 	.statfs = tmpfs_statfs,
 };
 

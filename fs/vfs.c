@@ -1,7 +1,8 @@
 /*
- * The VFS at boot: the root file system (a tmpfs), /dev (another tmpfs
- * with the device nodes), /proc, the internal mounts for pipes and shared
- * memory, and the console.
+ * The VFS at boot: the root file system (ext2 on the disk named by
+ * root=/dev/vdX, else a tmpfs the initramfs fills), /dev (a tmpfs with the
+ * device nodes), /proc, /tmp (a tmpfs, on an ext2 root), the internal
+ * mounts for pipes and shared memory, and the console.
  *
  * Lock order in fs/ (outer first; see also docs/design.md for mm's):
  *
@@ -24,7 +25,9 @@
  * object's spinlock handed to wait_sleep(), and on the sleeping locks
  * above.
  */
+#include <cmdline.h>
 #include <err.h>
+#include <errno.h>
 #include <printk.h>
 #include <vfs_internal.h>
 #include <vfs_namei.h>
@@ -42,6 +45,8 @@ static void mount_at_boot(const char *dir, umode_t mode, struct file_system_type
 	int err;
 
 	err = do_mkdirat(AT_FDCWD, dir, mode);
+	if (err == -EEXIST)	/* an ext2 root may have it already */
+		err = 0;
 	if (!err)
 		err = path_lookupat(AT_FDCWD, dir, LOOKUP_DIRECTORY, where);
 	if (err)
@@ -71,17 +76,36 @@ static void mount_proc(void)
 	path_put(&proc);
 }
 
+static char root_device[32];	/* root=, or empty: a tmpfs root */
+
+bool vfs_root_is_disk(void)
+{
+	return root_device[0] != '\0';
+}
+
 void vfs_init(void)
 {
-	struct vfsmount *root = vfs_kern_mount(&tmpfs_fs_type, NULL, NULL);
+	struct vfsmount *root;
 
+	if (cmdline_get("root", root_device, sizeof(root_device)))
+		root = vfs_kern_mount(&ext2_fs_type, NULL, root_device);
+	else
+		root = vfs_kern_mount(&tmpfs_fs_type, NULL, NULL);
 	if (IS_ERR(root))
-		panic("vfs: cannot mount the root tmpfs: %ld", PTR_ERR(root));
+		panic("vfs: cannot mount the root file system %s: %ld",
+		      vfs_root_is_disk() ? root_device : "(tmpfs)", PTR_ERR(root));
 	fs_struct_init();
 	shmem_init();
 	pipefs_init();
 	mount_dev();
 	mount_proc();
+	if (vfs_root_is_disk()) {
+		struct path tmp;
+
+		mount_at_boot("/tmp", 01777, &tmpfs_fs_type, &tmp);
+		path_put(&tmp);
+	}
 	console_init();
-	pr_info("vfs: tmpfs on /, device nodes on /dev, proc on /proc, console on COM1");
+	pr_info("vfs: %s on /, device nodes on /dev, proc on /proc%s, console on COM1",
+		vfs_root_is_disk() ? root_device : "tmpfs", vfs_root_is_disk() ? ", tmpfs on /tmp" : "");
 }

@@ -234,6 +234,8 @@ bool path_equal(const struct path *a, const struct path *b);
 struct super_operations {
 	/* The last reference went: free what the file system attached to it. */
 	void (*evict_inode)(struct inode *inode);
+	/* st_blocks: 512-byte units the file holds (NULL: its cached pages, as tmpfs). */
+	u64 (*inode_blocks)(struct inode *inode);
 	/* Times, size, links or mode changed: record them (ext2: in the inode table). */
 	void (*dirty_inode)(struct inode *inode);
 	/* Write everything dirty to the disk and wait (sync, syncfs): 0 or -EIO. */
@@ -251,6 +253,7 @@ struct super_block {
 	struct spinlock s_lock;
 	u64 s_next_ino;			/* s_lock: for file systems that number inodes themselves */
 	u64 s_inodes;			/* s_lock: live inodes */
+	u64 s_cached_pages;		/* atomic: page-cache pages of its files */
 	struct mutex s_rename_mutex;	/* serializes renames between directories */
 };
 
@@ -356,6 +359,14 @@ ssize_t kernel_write(struct file *f, const void *buf, size_t len, u64 *pos);
 ssize_t vfs_read(struct file *f, struct iov_iter *to, u64 *pos);
 ssize_t vfs_write(struct file *f, struct iov_iter *from, u64 *pos);
 s64 generic_file_llseek(struct file *f, s64 offset, int whence);
+/*
+ * A write of a regular file at pos: -EFBIG (and SIGXFSZ past RLIMIT_FSIZE)
+ * if it cannot write a byte there, else the iterator is cut to what the
+ * limits allow.  i_rwsem held.
+ */
+int write_size_limits(struct inode *inode, u64 pos, struct iov_iter *from);
+/* May a truncate make the file `size` bytes?  -EFBIG (and SIGXFSZ) if not. */
+int size_change_ok(struct inode *inode, u64 size);
 s64 noop_llseek(struct file *f, s64 offset, int whence);
 int noop_fsync(struct file *f);
 int iterate_dir(struct file *f, struct dir_context *ctx);
@@ -429,8 +440,10 @@ umode_t set_current_umask(umode_t mask);
 /* contract: open /dev/console as fds 0, 1 and 2 of the current task */
 int vfs_open_console_fds(void);
 
-/* contract: the root file system (tmpfs) and /dev */
+/* contract: the root file system (ext2 with root=/dev/vdX, else tmpfs) and /dev */
 void vfs_init(void);
+/* Is the root an ext2 disk (root= given)?  Then there is no initramfs to unpack. */
+bool vfs_root_is_disk(void);
 /* contract: unpack a cpio "newc" archive into the root file system */
 int initramfs_unpack(const void *data, size_t len);
 

@@ -61,7 +61,10 @@ long sys_fchown(unsigned int fd, u32 user, u32 group);				/* 93 */
 long sys_lchown(const char *filename, u32 user, u32 group);			/* 94 */
 long sys_umask(int mask);							/* 95 */
 long sys_sync(void);								/* 162 */
+long sys_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+	       const void *data);						/* 165 */
 long sys_syncfs(int fd);							/* 306 */
+long sys_fallocate(int fd, int mode, s64 offset, s64 len);			/* 285 */
 long sys_fchownat(int dfd, const char *filename, u32 user, u32 group, int flag);	/* 260 */
 long sys_fchmodat(int dfd, const char *filename, umode_t mode);			/* 268 */
 long sys_faccessat(int dfd, const char *filename, int mode);			/* 269 */

@@ -52,6 +52,11 @@ struct address_space_operations {
 	 * (then writeback has already ended, with the error recorded).
 	 */
 	int (*writepage)(struct page *page);
+	/*
+	 * A page that is not cached is a hole, all zeros (tmpfs: the cache is
+	 * all there is): read() copies zeros for it without creating a page.
+	 */
+	bool holes_are_zero;
 };
 
 /* A radix tree node: 64 slots, each a child node or (at the bottom) a page. */

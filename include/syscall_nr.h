@@ -88,6 +88,7 @@
 #define NR_arch_prctl 158
 #define NR_setrlimit 160
 #define NR_sync 162
+#define NR_mount 165
 #define NR_reboot 169
 #define NR_gettid 186
 #define NR_tkill 200
@@ -114,6 +115,7 @@
 #define NR_faccessat 269
 #define NR_set_robust_list 273
 #define NR_utimensat 280
+#define NR_fallocate 285
 #define NR_dup3 292
 #define NR_pipe2 293
 #define NR_preadv 295

@@ -55,6 +55,9 @@ struct rlimit_k {
 	u64 cur, max;
 };
 
+/* Linux's default limits (kernel/sys_proc.c). */
+void rlimits_init(struct rlimit_k *rlim);
+
 /* Registers saved by switch_to: the callee-saved ones, and where they are. */
 struct context {
 	u64 rsp;

@@ -40,6 +40,12 @@ size_t copy_from_iter_atomic(void *dst, size_t n, struct iov_iter *i);
 /* Fault in the next n bytes for reading; returns bytes NOT faulted in. */
 size_t iov_iter_fault_in_readable(const struct iov_iter *i, size_t n);
 void iov_iter_advance(struct iov_iter *i, size_t n);
+/* Move at most n more bytes. */
+static inline void iov_iter_truncate(struct iov_iter *i, size_t n)
+{
+	if (i->count > n)
+		i->count = n;
+}
 /* Step back n bytes (undo part of a copy). */
 void iov_iter_revert(struct iov_iter *i, size_t n);
 /* Bytes left in the current segment (at most n). */

@@ -20,7 +20,6 @@
 #include <traps.h>
 #include <vm.h>
 
-void rlimits_init(struct rlimit_k *rlim);
 void enter_user_mode(struct trap_frame *frame);
 
 static u64 free_pages_at_init;
@@ -43,7 +42,8 @@ static int init_args(struct exec_args *a)
 {
 	static const char *const env[] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin" };
 	const char *keys[] = { "user", "user_skip", "run", "stress_seconds", "test_disk",
-			       "test_disk_ro", "test_disk_eio_write", "test_disk_eio_read" };
+			       "test_disk_ro", "test_disk_eio_write", "test_disk_eio_read",
+			       "user_dir", "test_small_disk", "durable" };
 	char value[512], word[600];
 	int err = exec_args_add(a, "/init", 5);
 
@@ -87,7 +87,6 @@ static int start_init(void)
 	thread_group_add(t->tg, t);
 	spin_unlock(&tasklist_lock);
 	t->pgid = t->sid = t->tgid;
-	rlimits_init(t->rlim);
 	strlcpy(t->comm, "init", sizeof(t->comm));
 	err = vfs_open_console_fds();
 	if (err)
@@ -107,7 +106,8 @@ void kernel_init(void *arg)
 
 	(void)arg;
 	vfs_init();
-	unpack_initramfs();
+	if (!vfs_root_is_disk())
+		unpack_initramfs();
 	ktest_run_from_cmdline();	/* exits QEMU when self-tests were asked for */
 
 	err = start_init();

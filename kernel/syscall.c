@@ -39,7 +39,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(truncate), SYSCALL(ftruncate), SYSCALL(getcwd), SYSCALL(chdir), SYSCALL(fchdir),
 	SYSCALL(rename), SYSCALL(mkdir), SYSCALL(rmdir), SYSCALL(creat), SYSCALL(link),
 	SYSCALL(unlink), SYSCALL(symlink), SYSCALL(readlink), SYSCALL(chmod), SYSCALL(fchmod),
-	SYSCALL(umask), SYSCALL(statfs), SYSCALL(fstatfs), SYSCALL(sync), SYSCALL(syncfs), SYSCALL(getdents64),
+	SYSCALL(umask), SYSCALL(statfs), SYSCALL(fstatfs), SYSCALL(sync), SYSCALL(syncfs), SYSCALL(fallocate), SYSCALL(mount), SYSCALL(getdents64),
 	SYSCALL(openat), SYSCALL(mkdirat), SYSCALL(newfstatat), SYSCALL(unlinkat),
 	SYSCALL(renameat), SYSCALL(linkat), SYSCALL(symlinkat), SYSCALL(readlinkat),
 	SYSCALL(fchmodat), SYSCALL(faccessat), SYSCALL(utimensat), SYSCALL(dup3), SYSCALL(pipe2),

@@ -42,6 +42,8 @@ static struct task *task_new_struct(const char *name)
 	list_init(&t->tg_link);
 	wait_queue_init(&t->child_exit);
 	t->exit_signal = SIGCHLD;
+	/* Kernel threads write files too (the initramfs, self-tests): Linux's defaults, not zeros. */
+	rlimits_init(t->rlim);
 	strlcpy(t->comm, name, sizeof(t->comm));
 	return t;
 }

@@ -245,6 +245,8 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 			m->nrpages++;
 		spin_unlock(&m->tree_lock);
 		if (!err)
+			__atomic_add_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
+		if (!err)
 			return page;
 		page->mapping = NULL;
 		page_clear_flag(page, PG_locked);
@@ -265,6 +267,7 @@ void delete_from_page_cache(struct page *page)
 	m->nrpages--;
 	page->mapping = NULL;
 	spin_unlock(&m->tree_lock);
+	__atomic_sub_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
 	page_clear_flag(page, PG_uptodate);
 	page_clear_flag(page, PG_dirty);
 	put_page(page);		/* the cache's reference */
@@ -346,6 +349,18 @@ ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
 		if (*pos >= size)
 			break;
 		page = find_get_page(file->f_mapping, *pos >> PAGE_SHIFT);
+		if (!page && file->f_mapping->a_ops->holes_are_zero) {
+			/* A hole of a file with nothing behind its cache: zeros, and no page made. */
+			static const char zeros[PAGE_SIZE];
+
+			nr = MIN(PAGE_SIZE - offset, size - *pos);
+			copied = copy_to_iter(zeros, nr, to);
+			*pos += copied;
+			done += copied;
+			if (copied < nr)
+				return done ? done : -EFAULT;
+			continue;
+		}
 		if (!page || !page_test_flag(page, PG_uptodate)) {
 			if (page)
 				put_page(page);
@@ -429,9 +444,10 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 	down_write(&inode->i_rwsem);
 	if (file->f_flags & O_APPEND)
 		*pos = inode->i_size;
-	if (*pos + from->count < *pos || *pos + from->count > MAX_FILE_SIZE) {
+	err = write_size_limits(inode, *pos, from);
+	if (err) {
 		up_write(&inode->i_rwsem);
-		return -EFBIG;
+		return err;
 	}
 	while (from->count > 0) {
 		size_t offset = *pos & (PAGE_SIZE - 1);

@@ -20,12 +20,14 @@ static int zero_readpage(struct file *file, struct page *page)
 }
 
 static const struct address_space_operations zero_aops = { .readpage = zero_readpage };
+/* A mapping's host belongs to a super block (which counts its cached pages). */
+static struct super_block test_sb;
 
 KTEST(page_cache_index_sparse_and_ordered)
 {
 	static const unsigned long where[] = { 0, 1, 63, 64, 4095, 1ul << 20, 1ul << 30, (1ul << 40) + 7 };
 	struct address_space m;
-	struct inode host = { .i_mode = S_IFREG };
+	struct inode host = { .i_mode = S_IFREG, .i_sb = &test_sb };
 	unsigned long index = 0;
 	unsigned int found = 0;
 	struct page *p;
@@ -66,7 +68,7 @@ KTEST(page_cache_index_sparse_and_ordered)
 KTEST(page_cache_truncate_zeroes_partial_page)
 {
 	struct address_space m;
-	struct inode host = { .i_mode = S_IFREG };
+	struct inode host = { .i_mode = S_IFREG, .i_sb = &test_sb };
 	struct page *p;
 	u8 *data;
 

@@ -15,7 +15,10 @@ Each benchmark program prints lines "name value unit".  Pagoda runs it
 through /init's run=PATH; Linux through ../shared/peers/linux/run, which
 boots Debian's kernel with the binary (TCG only: it has no KVM mode).
 Programs that need a disk (DISK_MIB) get a fresh scratch image, attached
-as /dev/vda on both sides.  The table is printed and written into
+as /dev/vda on both sides.  Programs that run on ext2 (EXT2_ROOT) run on
+Pagoda in its ext2 root (a copy of build/rootfs.img, root=/dev/vda,
+user_dir=/) and on Linux in the root of a fresh ext2 image of the same
+size, mounted on /mnt.  The table is printed and written into
 docs/performance.md between the markers, keeping the hand-written
 analysis around it.
 """
@@ -24,6 +27,7 @@ import datetime
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,13 +44,23 @@ DISK_MIB = {'disk': 64}     # benchmarks that get a scratch disk as /dev/vda, an
 # wall clock only (-icount runs the virtual CPUs in turn, so nothing would cross;
 # the Linux peer has one CPU: its cross-CPU rows stay empty).
 SMP_CPUS = {'smp': 2}
+EXT2_ROOT = {'ext2'}        # benchmarks that run in an ext2 file system
 
 
-def scratch_disk(folder, program):
-    """A fresh sparse image for program (or None if it needs none)."""
+def scratch_disk(folder, program, side, build):
+    """A fresh image for program on this side ('pagoda' or 'linux'), or None."""
+    image = os.path.join(folder, program + '.img')
+    rootfs = os.path.join(build, 'rootfs.img')
+    if program in EXT2_ROOT:
+        if side == 'pagoda':
+            shutil.copyfile(rootfs, image)
+        else:       # an empty ext2 of the same size, as mkfs.ext2 makes it
+            with open(image, 'wb') as f:
+                f.truncate(os.path.getsize(rootfs))
+            subprocess.run(['mkfs.ext2', '-q', '-F', image], check=True, capture_output=True)
+        return image
     if program not in DISK_MIB:
         return None
-    image = os.path.join(folder, program + '.img')
     with open(image, 'wb') as f:
         f.truncate(DISK_MIB[program] << 20)
     return image
@@ -67,13 +81,16 @@ def run_pagoda(kernel, program, mode):
     build = os.path.dirname(kernel)
     with tempfile.TemporaryDirectory() as tmp:
         iso = os.path.join(tmp, 'bench.iso')
+        cmdline = ['run=/bin/bench/' + program]
+        if program in EXT2_ROOT:
+            cmdline += ['root=/dev/vda', 'user_dir=/']
         subprocess.run([os.path.join(TESTS, 'mkiso.sh'), '--module',
-                        os.path.join(build, 'initramfs.cpio'), kernel, iso,
-                        'run=/bin/bench/' + program], check=True, capture_output=True)
+                        os.path.join(build, 'initramfs.cpio'), kernel, iso] + cmdline,
+                       check=True, capture_output=True)
         flags = {'icount': ['--icount'], 'tcg': [], 'kvm': ['--kvm']}[mode]
         if mode != 'icount' and program in SMP_CPUS:
             flags += ['--smp', str(SMP_CPUS[program])]
-        image = scratch_disk(tmp, program)
+        image = scratch_disk(tmp, program, 'pagoda', build)
         drive = ['-drive', 'if=none,id=d0,format=raw,file=' + image,
                  '-device', 'virtio-blk-pci,drive=d0'] if image else []
         try:
@@ -97,9 +114,11 @@ def run_linux(kernel, program, mode):
     binary = os.path.join(os.path.dirname(kernel), 'bench', program)
     flags = ['--icount'] if mode == 'icount' else []
     with tempfile.TemporaryDirectory() as tmp:
-        image = scratch_disk(tmp, program)
+        image = scratch_disk(tmp, program, 'linux', os.path.dirname(kernel))
         if image:
             flags += ['--disk', image]
+        if program in EXT2_ROOT:
+            flags += ['--cwd', '/mnt']
         try:
             r = subprocess.run([PEER] + flags + [binary], capture_output=True, text=True,
                                errors='replace', timeout=TIMEOUT)

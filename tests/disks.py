@@ -9,7 +9,10 @@ Injected errors use QEMU's blkdebug driver: a rules file makes the first
 read or write covering one sector fail with EIO, once.
 """
 import os
+import re
+import shutil
 import struct
+import zlib
 import subprocess
 from dataclasses import dataclass
 
@@ -28,6 +31,8 @@ class Disk:
     error_event: str = None  # 'write_aio' or 'read_aio': fail once at BAD_SECTOR
     msix: bool = True        # False: vectors=0, so the driver must use INTx
     ext2_block: int = None   # make an ext2 image of ext2_staging() with this block size
+    ext2_empty: bool = False  # ... or an empty one (mkfs.ext2's default block size)
+    copy_of: str = None      # a copy of this image (the root disk build/rootfs.img)
 
 
 def pattern_word(off):
@@ -125,11 +130,19 @@ def ext2_problems(image, written=True):
 
 
 def make_ext2(image, mib, block_size, staging):
-    """An ext2 image of staging's contents (mkfs.ext2 -d, e2fsprogs' defaults)."""
+    """An ext2 image (e2fsprogs' defaults; block_size None: mkfs's own choice)
+    of staging's contents (mkfs.ext2 -d), or empty if staging is None."""
     with open(image, 'wb') as f:
         f.truncate(mib * MiB)
-    subprocess.run(['mkfs.ext2', '-q', '-F', '-b', str(block_size), '-d', staging, image],
-                   check=True, capture_output=True)
+    cmd = ['mkfs.ext2', '-q', '-F'] + (['-b', str(block_size)] if block_size else [])
+    cmd += ['-d', staging] if staging else []
+    subprocess.run(cmd + [image], check=True, capture_output=True)
+    if staging:
+        # mkfs -d indexes no directory; e2fsck -D gives those of more than
+        # one block an htree (dir/ with 1 KiB blocks), which Pagoda must keep valid.
+        fsck = subprocess.run(['e2fsck', '-fyD', image], capture_output=True, text=True)
+        if fsck.returncode not in (0, 1):      # 1: "file system modified", as asked
+            raise RuntimeError('e2fsck -fyD %s: exit status %d' % (image, fsck.returncode))
 
 
 def create(folder, disks):
@@ -142,8 +155,10 @@ def create(folder, disks):
         ext2_staging(staging)
     for i, d in enumerate(disks):
         image = os.path.join(folder, d.name)
-        if d.ext2_block:
-            make_ext2(image, d.mib, d.ext2_block, staging)
+        if d.copy_of:
+            shutil.copyfile(d.copy_of, image)
+        elif d.ext2_block or d.ext2_empty:
+            make_ext2(image, d.mib, d.ext2_block, None if d.ext2_empty else staging)
         else:
             with open(image, 'wb') as f:
                 if d.fill is None:
@@ -191,3 +206,63 @@ BLOCKDEV_LOG_CHECKS = [
     (r'vdc: write error at sector %d' % BAD_SECTOR, 'the injected write error was logged'),
     (r'vdd: read error at sector %d' % BAD_SECTOR, 'the injected read error was logged'),
 ]
+
+
+# ---- the user programs on an ext2 root ----
+
+SMALL_DISK_MIB = 4           # user/tests/enospc.c fills it
+
+
+def user_ext2_disks(rootfs):
+    """A copy of the root disk as vda, and the small empty ext2 disk as vdb."""
+    return [Disk('root.img', copy_of=rootfs), Disk('small.img', mib=SMALL_DISK_MIB, ext2_empty=True)]
+
+
+USER_EXT2_CMDLINE = ['root=/dev/vda', 'user_dir=/scratch', 'test_small_disk=/dev/vdb']
+
+# What utest_record_file prints: the file's absolute path, size and CRC-32.
+CHECKSUM_LINE = re.compile(r'^# file-checksum (\S+) (\d+) ([0-9a-f]{8})$')
+
+
+def recorded_files(lines):
+    """[(path, size, crc)] from the file-checksum lines of a log."""
+    out = []
+    for line in lines:
+        m = CHECKSUM_LINE.match(line.strip())
+        if m:
+            out.append((m[1], int(m[2]), int(m[3], 16)))
+    return out
+
+
+def dumped_file_problem(image, path, size, crc):
+    """None if debugfs reads path out of the image with this size and CRC-32."""
+    out = image + '.dump'
+    if os.path.exists(out):
+        os.unlink(out)
+    subprocess.run(['debugfs', '-R', 'dump %s %s' % (path, out), image], capture_output=True)
+    try:
+        with open(out, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return '%s: not in the image' % path
+    if len(data) != size or zlib.crc32(data) != crc:
+        return '%s: %d bytes, CRC %08x in the image; the test recorded %d bytes, CRC %08x' % (
+            path, len(data), zlib.crc32(data), size, crc)
+    return None
+
+
+# ---- "data reaches the disk": init's durable= mode ----
+
+DURABLE_PATH = '/durable.bin'
+DURABLE_SIZE = 1 << 20       # user/init/init.c's DURABLE_SIZE
+
+
+def durable_byte(i):
+    """The byte init's durable= file holds at offset i (init.c's durable_byte)."""
+    return (i * 29 + (i >> 9)) & 0xff
+
+
+def durable_problem(image):
+    """None if the image holds init's fsynced file."""
+    expected = bytes(durable_byte(i) for i in range(DURABLE_SIZE))
+    return dumped_file_problem(image, DURABLE_PATH, DURABLE_SIZE, zlib.crc32(expected))

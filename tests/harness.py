@@ -427,6 +427,82 @@ def ktest_suite(opts, smp=1):
     return report
 
 
+def user_ext2_suite(opts):
+    """Every user program again, on an ext2 root (a copy of build/rootfs.img)
+    with a small ext2 disk for the ENOSPC tests; then, from the host, e2fsck
+    on both images and debugfs reading back every file the programs recorded."""
+    label = 'user-ext2'
+    rootfs = os.path.join(os.path.dirname(opts.kernel), 'rootfs.img')
+    report = boot_suite(opts, 'user', '*', opts.timeout * 5, 1, disks.USER_EXT2_CMDLINE, label,
+                        disks.user_ext2_disks(rootfs))
+    run = report.runs[-1]
+    root = os.path.join(run.disk_dir, 'root.img')
+    for name in ('root.img', 'small.img'):
+        problem = disks.ext2_problems(os.path.join(run.disk_dir, name), written=False)
+        report.result('%s/%s is clean for e2fsck -fn after the programs (host check)' % (label, name),
+                      problem is None, problem or '', run=run if problem else None)
+    records = disks.recorded_files(clean(line) for _, line in run.lines)
+    problems = [p for p in (disks.dumped_file_problem(root, *r) for r in records) if p]
+    report.result('%s/the %d files the programs recorded read back from the image with debugfs '
+                  '(host check)' % (label, len(records)), bool(records) and not problems,
+                  '; '.join(problems[:3]) if problems else '' if records else 'none recorded',
+                  run=run if problems or not records else None)
+    return report
+
+
+def durable_suite(opts):
+    """init writes a file, fsyncs it and powers off with no sync: the data
+    must be in the image (debugfs), and the image clean for e2fsck."""
+    label = 'durable'
+    rootfs = os.path.join(os.path.dirname(opts.kernel), 'rootfs.img')
+    report = Report()
+    run = boot(label, ['root=/dev/vda', 'durable=' + disks.DURABLE_PATH], opts.timeout, opts,
+               disk_specs=[disks.Disk('root.img', copy_of=rootfs)])
+    said = any('# durable: %s written and fsynced' % disks.DURABLE_PATH in clean(l) for _, l in run.lines)
+    report.result(label + '/init wrote and fsynced the file, then powered off', said and not run.timed_out,
+                  '' if said else describe(run), run=None if said else run)
+    image = os.path.join(run.disk_dir, 'root.img')
+    problem = disks.durable_problem(image) or disks.ext2_problems(image, written=False)
+    report.result(label + '/the fsynced file is on the disk, and the image clean (host check)',
+                  problem is None, problem or '', run=run if problem else None)
+    return report
+
+
+# The user programs written for ext2: on Linux they run on a fresh ext2 image.
+EXT2_PROGRAMS = ['dirscale', 'enospc', 'fsmeta', 'links', 'sparse', 'truncate', 'writes']
+
+
+def ext2_on_linux(opts, prog):
+    """One of EXT2_PROGRAMS in the Linux peer, in the root of a fresh ext2
+    (enospc: of the small disk), then e2fsck on the image: the expectations
+    are checked against Linux's own ext2."""
+    report, label = Report(), 'ext2-linux/' + prog
+    if not os.access(opts.peer, os.X_OK):
+        report.result(label + '/peer', False, 'no Linux peer at %s' % opts.peer)
+        return report
+    folder = os.path.join(opts.workdir, 'ext2-linux-%s.disks' % prog)
+    small = prog == 'enospc'
+    disks.create(folder, [disks.Disk('fs.img', mib=disks.SMALL_DISK_MIB if small else 64,
+                                     ext2_empty=True)])
+    image = os.path.join(folder, 'fs.img')
+    cmd = [opts.peer, '--disk', image, '--cwd', '/mnt', os.path.join(os.path.dirname(opts.kernel),
+                                                                    'user', prog)]
+    run = run_console('ext2-linux-' + prog, cmd + (['TEST_SMALL_DIR=/mnt'] if small else []),
+                      opts.timeout * 3, opts)
+    tap = parse_tap(run.lines)
+    for r in tap.results:       # the peer runs the program as /prog
+        name = re.sub(r'^prog/', prog + '/', r.name)
+        report.result('ext2-linux/' + name, r.ok, r.reason,
+                      details=[] if r.ok else r.output, run=None if r.ok else run)
+    if run.error or run.timed_out or not tap.results or run.status != 0:
+        report.result(label + '/run', False, describe_host(run, tap), run=run)
+        return report
+    problem = disks.ext2_problems(image, written=False)
+    report.result(label + '/the image is clean for e2fsck -fn (host check)', problem is None,
+                  problem or '', run=run if problem else None)
+    return report
+
+
 def blk_suite(opts, smp=1):
     """user/tests/blockdev.c on Pagoda with its disks; then, from the host,
     the pattern it wrote on the scratch disk and the kernel's log lines."""
@@ -530,6 +606,8 @@ def main():
         suites.append(('user on pagoda', [pool.submit(boot_suite, opts, 'user', '*',
                                                       opts.timeout * 5)]))
         suites.append(('blk on pagoda', [pool.submit(blk_suite, opts)]))
+        suites.append(('user on pagoda, ext2 root', [pool.submit(user_ext2_suite, opts)]))
+        suites.append(('durable on pagoda', [pool.submit(durable_suite, opts)]))
         # Every user test must pass on Linux first: there, the expectation
         # itself is checked.
         suites.append(('user on host',
@@ -537,6 +615,8 @@ def main():
                                     opts.timeout, opts)
                         for prog in user_programs(opts)]))
         suites.append(('blk on linux', [pool.submit(blk_on_linux, opts)]))
+        suites.append(('ext2 on linux', [pool.submit(ext2_on_linux, opts, prog)
+                                         for prog in EXT2_PROGRAMS]))
         if not opts.no_selftest:
             selftest = os.path.join(TESTS_DIR, 'fake', 'selftest.sh')
             suites.append(('harness self-test on host',

@@ -91,6 +91,8 @@ void ext2_release_inode_number(struct super_block *sb, u64 ino, bool dir);
 void ext2_track_inode(struct inode *inode);
 /* The inode's slot in the inode table, in its locked buffer *bufp. */
 struct ext2_inode *ext2_raw_inode(struct super_block *sb, u64 ino, struct buffer **bufp);
+/* Does i_data hold block numbers?  (A fast symlink keeps its target there, a device its number.) */
+bool ext2_has_block_map(struct inode *inode);
 /* i_op and i_fop for the inode's type (rdev for device files); false for an unknown type. */
 bool ext2_set_inode_ops(struct inode *inode, dev_t rdev);
 struct inode *ext2_iget(struct super_block *sb, u64 ino);

@@ -156,6 +156,78 @@ out:
 		fput(f);
 }
 
+/*
+ * dir/ carries an htree index on the 1 KiB image (disks.py runs e2fsck -D):
+ * the first change clears the index flag, and the directory stays whole.
+ */
+static void check_indexed_directory(struct ktest_ctx *kt, const char *root)
+{
+	char path[96], buf[16];
+	struct file *f;
+
+	path_in(path, sizeof(path), root, "dir/added-later");
+	KEXPECT_EQ(kt_put_file(path, "late"), 0);
+	path_in(path, sizeof(path), root, "dir/f000");
+	KEXPECT_EQ(do_unlinkat(AT_FDCWD, path), 0);
+	f = open_in(kt, root, "dir", O_RDONLY);
+	if (f) {
+		KEXPECT(!(EXT2_I(f->f_inode)->i_flags & EXT2_INDEX_FL));
+		fput(f);
+	}
+	path_in(path, sizeof(path), root, "dir/f299");
+	KEXPECT_EQ(kt_get_file(path, buf, sizeof(buf)), 4);
+	path_in(path, sizeof(path), root, "dir/added-later");
+	KEXPECT_EQ(kt_get_file(path, buf, sizeof(buf)), 4);
+}
+
+KTEST(ext2_changing_an_indexed_directory_drops_its_index)
+{
+	for_each_test_disk(kt, check_indexed_directory);
+}
+
+/* Make inode's link count n, as if it had that many names (restored by the caller). */
+static void force_nlink(struct inode *inode, unsigned int n)
+{
+	spin_lock(&inode->i_lock);
+	inode->i_nlink = n;
+	spin_unlock(&inode->i_lock);
+	ext2_write_inode(inode);
+}
+
+/* 32000 links at most, for files (link) and directories (mkdir, rename). */
+static void check_link_limit(struct ktest_ctx *kt, const char *root)
+{
+	char file[96], link[96], sub[96];
+	struct file *f = open_in(kt, root, "many-links", O_RDWR | O_CREAT | O_TRUNC);
+	struct file *d = open_in(kt, root, "newdir", O_RDONLY);
+
+	path_in(file, sizeof(file), root, "many-links");
+	path_in(link, sizeof(link), root, "many-links.2");
+	path_in(sub, sizeof(sub), root, "newdir/one-too-many");
+	if (f) {
+		force_nlink(f->f_inode, EXT2_LINK_MAX - 1);
+		KEXPECT_EQ(do_linkat(AT_FDCWD, file, AT_FDCWD, link, 0), 0);
+		KEXPECT_EQ(do_linkat(AT_FDCWD, file, AT_FDCWD, sub, 0), -EMLINK);
+		KEXPECT_EQ(do_unlinkat(AT_FDCWD, link), 0);
+		force_nlink(f->f_inode, 1);
+		KEXPECT_EQ(do_unlinkat(AT_FDCWD, file), 0);
+		fput(f);
+	}
+	if (d) {
+		unsigned int had = inode_nlink(d->f_inode);
+
+		force_nlink(d->f_inode, EXT2_LINK_MAX);
+		KEXPECT_EQ(do_mkdirat(AT_FDCWD, sub, 0755), -EMLINK);
+		force_nlink(d->f_inode, had);
+		fput(d);
+	}
+}
+
+KTEST(ext2_refuses_a_link_past_32000_with_emlink)
+{
+	for_each_test_disk(kt, check_link_limit);
+}
+
 KTEST(ext2_truncates_zeroing_the_tail_and_unlink_frees_blocks)
 {
 	for_each_test_disk(kt, check_truncate_and_unlink);

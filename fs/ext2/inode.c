@@ -57,6 +57,13 @@ static bool ext2_fast_symlink(struct inode *inode)
 	return ei->i_blocks - ea_sectors == 0;
 }
 
+bool ext2_has_block_map(struct inode *inode)
+{
+	if (S_ISREG(inode->i_mode) || S_ISDIR(inode->i_mode))
+		return true;
+	return S_ISLNK(inode->i_mode) && !ext2_fast_symlink(inode);
+}
+
 /* i_link for a symlink: its target, NUL-terminated. */
 static int ext2_read_link(struct inode *inode)
 {

@@ -168,13 +168,20 @@ static void ext2_evict_inode(struct inode *inode)
 	mutex_unlock(&sbi->inodes_mutex);
 	if (inode->i_nlink == 0 && ei->inode && !sbi->read_only) {
 		/* No names, nobody has it open: its blocks and its number go back. */
-		ext2_truncate_blocks(inode, 0);
+		if (ext2_has_block_map(inode))
+			ext2_truncate_blocks(inode, 0);
 		inode->i_size = 0;
 		ei->i_dtime = current_time().tv_sec;
 		ext2_write_inode(inode);
 		ext2_release_inode_number(inode->i_sb, inode->i_ino, S_ISDIR(inode->i_mode));
 	}
 	kfree(ei);
+}
+
+/* As on the disk: data and indirect blocks, in 512-byte units (0 for a fast symlink or a device). */
+static u64 ext2_inode_blocks(struct inode *inode)
+{
+	return EXT2_I(inode) ? READ_ONCE(EXT2_I(inode)->i_blocks) : 0;
 }
 
 static void ext2_dirty_inode(struct inode *inode)
@@ -186,6 +193,7 @@ static void ext2_dirty_inode(struct inode *inode)
 static const struct super_operations ext2_sops = {
 	.evict_inode = ext2_evict_inode,
 	.dirty_inode = ext2_dirty_inode,
+	.inode_blocks = ext2_inode_blocks,
 	.statfs = ext2_statfs,
 	.sync_fs = ext2_sync_fs,
 };

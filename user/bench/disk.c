@@ -18,17 +18,10 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 
 #define MiB (1024 * 1024)
 #define TOTAL_MIB 32
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
 
 static void report(const char *name, uint64_t ns)
 {

@@ -20,14 +20,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
-}
+#include "bench.h"
 
 /* A null system call: the cost of entering and leaving the kernel. */
 static void bench_getpid(void)
@@ -123,31 +116,12 @@ static void bench_pipe_round_trip(void)
 	close(ping[0]), close(ping[1]), close(pong[0]), close(pong[1]);
 }
 
-#define FILE_PAGES 4096		/* a 16 MiB file */
+#define FILE_PAGES BENCH_FILE_PAGES
 
-/* Sequential 4 KiB writes that grow a new file, then 4 KiB reads of it, cached. */
+/* 4 KiB writes and cached reads in the current directory (a tmpfs on both sides). */
 static void bench_file_write_read(void)
 {
-	static char buf[4096];
-	int fd = open("bench.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
-	uint64_t t0;
-
-	if (fd < 0) {
-		perror("open");
-		return;
-	}
-	memset(buf, 'w', sizeof(buf));
-	t0 = now_ns();
-	for (int i = 0; i < FILE_PAGES; i++)
-		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
-			break;
-	printf("write_4k %.0f ns/write\n", (double)(now_ns() - t0) / FILE_PAGES);
-	t0 = now_ns();
-	for (int i = 0; i < FILE_PAGES; i++)
-		if (pread(fd, buf, sizeof(buf), (off_t)i * sizeof(buf)) != sizeof(buf))
-			break;
-	printf("read_4k_cached %.0f ns/read\n", (double)(now_ns() - t0) / FILE_PAGES);
-	close(fd);
+	bench_write_read_4k("");
 }
 
 /* Page faults this process has taken (getrusage's ru_minflt). */

@@ -20,8 +20,20 @@
  * tests run; 3 s by default), and "test_disk...=/dev/vdX" as TEST_DISK...
  * (the disks user/tests/blockdev.c may use), in the real round only.
  *
+ * "user_dir=DIR" puts the scratch directories in DIR instead of /tmp (an
+ * ext2 root: the same programs then test ext2), and keeps those of the
+ * real round, so the harness can read back from the disk image what the
+ * programs recorded ("# file-checksum" lines); the page-leak check is
+ * left out there, since the page cache keeps what was read and written.
+ * "test_small_disk=/dev/vdX" mounts that (small, empty) ext2 disk on
+ * /small and passes TEST_SMALL_DIR=/small (user/tests/enospc.c).
+ *
+ * "durable=PATH" writes a known pattern to PATH, fsyncs it and powers off
+ * at once, with no sync: the harness then finds the data in the image
+ * only if fsync put it there.
+ *
  * With "run=PATH" it runs that one program (a benchmark, say) with the
- * console as its output, then powers off.  With neither, it says so and
+ * console as its output, in /tmp (or in user_dir=), then powers off.  With neither, it says so and
  * waits: the interactive shell comes with issue [shell].
  *
  * init also reaps orphans: every process whose parent died is its child.
@@ -35,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
@@ -46,6 +59,8 @@
 #define MAX_PROGRAMS 128
 
 static int passed, failed;
+static const char *user_dir = "/tmp";	/* where the scratch directories go */
+static bool keep_scratch;		/* user_dir= given: keep the real round's */
 static const char *stress_seconds = "3";	/* STRESS_SECONDS for the programs */
 #define MAX_DISK_VARS 4
 static char *disk_vars[MAX_DISK_VARS + 1];	/* TEST_DISK=... for the programs (see blockdev.c) */
@@ -133,7 +148,7 @@ static void run_program(const char *name, const char *skip, bool quiet)
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/%s", TEST_DIR, name);
-	snprintf(scratch, sizeof(scratch), "/tmp/run.%s", name);
+	snprintf(scratch, sizeof(scratch), "%s/run.%s%s", user_dir, name, quiet ? ".warm-up" : "");
 	snprintf(env_skip, sizeof(env_skip), "UTEST_SKIP=%s", skip ? skip : "");
 	/* The warm-up round need not stress for long: the defaults do. */
 	snprintf(env_stress, sizeof(env_stress), "STRESS_SECONDS=%s", quiet ? "" : stress_seconds);
@@ -181,7 +196,8 @@ static void run_program(const char *name, const char *skip, bool quiet)
 		fflush(stdout);
 		failed++;
 	}
-	remove_tree(scratch);
+	if (quiet || !keep_scratch)
+		remove_tree(scratch);
 	/* Orphans the program left behind are ours now: reap them. */
 	while (waitpid(-1, &status, WNOHANG) > 0)
 		;
@@ -197,7 +213,7 @@ static void run_one_program(const char *path)
 		char *argv[] = { (char *)path, NULL };
 		char *envp[] = { "HOME=/", "PATH=/bin", NULL };
 
-		if (chdir("/tmp") == 0)
+		if (chdir(keep_scratch ? user_dir : "/tmp") == 0)
 			execve(path, argv, envp);
 		printf("init: cannot run %s: %s\n", path, strerror(errno));
 		_exit(127);
@@ -273,7 +289,10 @@ static void run_tests(const char *pattern, const char *skip)
 		run_program(names[i], skip, false);
 	after = free_pages_now();
 	printf("# free pages: %lu before the programs, %lu after\n", before, after);
-	if (before == after) {
+	if (keep_scratch) {
+		printf("ok - init/no_page_leaks # SKIP the page cache keeps the files of %s\n", user_dir);
+		passed++;
+	} else if (before == after) {
 		printf("ok - init/no_page_leaks\n");
 		passed++;
 	} else {
@@ -298,9 +317,43 @@ static void add_disk_var(const char *word)
 	disk_vars[n] = v;
 }
 
+/* test_small_disk=: mount it on /small for the programs (TEST_SMALL_DIR). */
+static void mount_small_disk(const char *device)
+{
+	if (mkdir("/small", 0755) < 0 && errno != EEXIST)
+		printf("init: cannot make /small: %s\n", strerror(errno));
+	else if (mount(device, "/small", "ext2", 0, NULL) < 0)
+		printf("init: cannot mount %s on /small: %s\n", device, strerror(errno));
+	else
+		add_disk_var("test_small_dir=/small");
+}
+
+/* The byte the durable= file holds at offset i (tests/disks.py's durable_byte). */
+static unsigned char durable_byte(unsigned long i)
+{
+	return (i * 29 + (i >> 9)) & 0xff;
+}
+
+#define DURABLE_SIZE (1 << 20)
+
+/* durable=PATH: write, fsync, power off with no sync (see the top of this file). */
+static void write_durably(const char *path)
+{
+	static unsigned char buf[DURABLE_SIZE];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	for (unsigned long i = 0; i < DURABLE_SIZE; i++)
+		buf[i] = durable_byte(i);
+	if (fd < 0 || write(fd, buf, DURABLE_SIZE) != DURABLE_SIZE || fsync(fd) < 0)
+		printf("init: durable=%s: %s\n", path, strerror(errno));
+	else
+		printf("# durable: %s written and fsynced\n", path);
+	reboot(RB_POWER_OFF);
+}
+
 int main(int argc, char **argv)
 {
-	const char *pattern = NULL, *skip = NULL, *run = NULL;
+	const char *pattern = NULL, *skip = NULL, *run = NULL, *small = NULL, *durable = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "user=", 5))
@@ -313,9 +366,22 @@ int main(int argc, char **argv)
 			stress_seconds = argv[i] + 15;
 		else if (!strncmp(argv[i], "test_disk", 9) && strchr(argv[i], '='))
 			add_disk_var(argv[i]);
+		else if (!strncmp(argv[i], "user_dir=", 9))
+			user_dir = argv[i] + 9;
+		else if (!strncmp(argv[i], "test_small_disk=", 16))
+			small = argv[i] + 16;
+		else if (!strncmp(argv[i], "durable=", 8))
+			durable = argv[i] + 8;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
+	keep_scratch = strcmp(user_dir, "/tmp") != 0;
+	if (durable)
+		write_durably(durable);
 	mkdir("/tmp", 01777);
+	if (keep_scratch && mkdir(user_dir, 0755) < 0 && errno != EEXIST)
+		printf("init: cannot make %s: %s\n", user_dir, strerror(errno));
+	if (small)
+		mount_small_disk(small);
 	if (run) {
 		run_one_program(run);
 		sync();

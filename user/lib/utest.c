@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -166,6 +167,163 @@ void put_file(const char *name, const char *s)
 	REQUIRE(fd >= 0);
 	REQUIRE(write(fd, s, strlen(s)) == (ssize_t)strlen(s));
 	close(fd);
+}
+
+nlink_t path_nlink(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_nlink : 0;
+}
+
+ino_t path_ino(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+unsigned char pat_byte(uint64_t off, unsigned seed)
+{
+	uint64_t x = off + seed * 0x9e3779b97f4a7c15ULL;
+
+	if (seed == 0)
+		return 0;
+	/* A mix (splitmix64's finaliser), so neighbouring blocks differ. */
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned char)((x ^ (x >> 31)) % 255 + 1);
+}
+
+void pat_fill(void *buf, size_t n, uint64_t off, unsigned seed)
+{
+	unsigned char *p = buf;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = pat_byte(off + i, seed);
+}
+
+#define PAT_CHUNK 65536
+
+void pat_write(int fd, uint64_t off, size_t n, unsigned seed)
+{
+	static unsigned char buf[PAT_CHUNK];
+
+	while (n > 0) {
+		size_t len = n < PAT_CHUNK ? n : PAT_CHUNK;
+
+		pat_fill(buf, len, off, seed);
+		REQUIRE(pwrite(fd, buf, len, off) == (ssize_t)len);
+		off += len;
+		n -= len;
+	}
+}
+
+int pat_check(int fd, uint64_t off, size_t n, unsigned seed)
+{
+	static unsigned char buf[PAT_CHUNK];
+	static const unsigned char zeros[PAT_CHUNK];
+
+	while (n > 0) {
+		size_t len = n < PAT_CHUNK ? n : PAT_CHUNK;
+		ssize_t got = pread(fd, buf, len, off);
+
+		if (got != (ssize_t)len) {
+			utest_printf("#     pread of %zu bytes at %llu: %zd (errno %d)\n", len,
+				     (unsigned long long)off, got, errno);
+			return 0;
+		}
+		/* Holes are most of what is checked: compare them at memcmp's speed. */
+		if (seed == 0 && memcmp(buf, zeros, len) == 0) {
+			off += len;
+			n -= len;
+			continue;
+		}
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i] != pat_byte(off + i, seed)) {
+				utest_printf("#     offset %llu: byte %#x, pattern %u has %#x\n",
+					     (unsigned long long)(off + i), buf[i], seed,
+					     pat_byte(off + i, seed));
+				return 0;
+			}
+		}
+		off += len;
+		n -= len;
+	}
+	return 1;
+}
+
+int pat_file(const char *name, size_t n, unsigned seed)
+{
+	int fd = open(name, O_CREAT | O_TRUNC | O_RDWR, 0644);
+
+	REQUIRE(fd >= 0);
+	pat_write(fd, 0, n, seed);
+	return fd;
+}
+
+void fsync_and_drop(int fd)
+{
+	CHECK_OK(fsync(fd));
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+off_t fd_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_size : -1;
+}
+
+long long fd_blocks(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (long long)st.st_blocks : -1;
+}
+
+uint32_t utest_crc32(uint32_t crc, const void *buf, size_t n)
+{
+	static uint32_t table[256];
+	const unsigned char *p = buf;
+
+	if (table[1] == 0) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	for (size_t i = 0; i < n; i++)
+		crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+void utest_record_file(const char *path)
+{
+	static unsigned char buf[PAT_CHUNK];
+	char cwd[4096];
+	uint32_t crc = 0;
+	long long size = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	REQUIRE(fd >= 0);
+	REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		crc = utest_crc32(crc, buf, n);
+		size += n;
+	}
+	REQUIRE(n == 0);
+	close(fd);
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	/* The root directory's getcwd is "/" already. */
+	utest_printf("# file-checksum %s%s%s %lld %08x\n", cwd, strcmp(cwd, "/") ? "/" : "",
+		     path, size, crc);
 }
 
 /*

@@ -188,6 +188,52 @@ void write_byte(void *addr);
 /* Create (or truncate) name, mode 0644, holding the string s; the test ends if that fails. */
 void put_file(const char *name, const char *s);
 
+/* lstat's st_nlink and st_ino of path, or 0. */
+nlink_t path_nlink(const char *path);
+ino_t path_ino(const char *path);
+
+/* ---- file contents: patterns and checksums ----------------------------- */
+
+/*
+ * A pattern gives every file offset a byte of its own, so a block written
+ * to the wrong place, a stale block or a lost write shows as a mismatch at
+ * a known offset.  Pattern 0 is all zeros (a hole); the others never hold
+ * a zero byte, and differ from each other.
+ */
+unsigned char pat_byte(uint64_t off, unsigned seed);
+void pat_fill(void *buf, size_t n, uint64_t off, unsigned seed);
+/* pwrite n bytes of pattern seed at off, all of them (the test ends if not). */
+void pat_write(int fd, uint64_t off, size_t n, unsigned seed);
+/*
+ * Does [off, off + n) of fd read back as pattern seed?  On a mismatch or
+ * a short read it prints the first bad offset and returns 0; the CHECK
+ * wrapper adds the caller's line.
+ */
+int pat_check(int fd, uint64_t off, size_t n, unsigned seed);
+#define CHECK_PAT(fd, off, n, seed) CHECK(pat_check(fd, off, n, seed))
+/* Create (or truncate) name holding n bytes of pattern seed: an O_RDWR fd at offset 0. */
+int pat_file(const char *name, size_t n, unsigned seed);
+
+/*
+ * fsync fd, then ask the kernel to drop its cached pages, so the next
+ * reads come from the disk (on Linux; tmpfs keeps them, and the advice
+ * may be ignored: only fsync's result is checked).
+ */
+void fsync_and_drop(int fd);
+
+/* fstat's st_size and st_blocks (512-byte units) of fd, or -1. */
+off_t fd_size(int fd);
+long long fd_blocks(int fd);
+
+/* CRC-32 as zlib computes it (crc32(0, buf, n) starts a checksum; Python's zlib.crc32). */
+uint32_t utest_crc32(uint32_t crc, const void *buf, size_t n);
+/*
+ * Print "# file-checksum ABSOLUTE_PATH SIZE CRC32" for path's current
+ * contents, for the harness to compare with the file it later dumps out
+ * of the disk image.  The caller fsyncs the file first and keeps it.
+ */
+void utest_record_file(const char *path);
+
 /* ---- Linux records that musl's headers do not declare ------------------ */
 
 /* One record of getdents64(). */

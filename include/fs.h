@@ -341,6 +341,8 @@ struct file {
 	u64 f_pos;			/* f_pos_lock: the shared offset */
 	void *private_data;		/* the driver's */
 	u32 f_wb_err;			/* f_mapping's error sequence when fsync last looked */
+	unsigned long f_ra_next;	/* read-ahead: the first page not read ahead yet (a hint: no lock) */
+	unsigned int f_ra_window;	/* read-ahead: pages in the last window */
 };
 
 struct file *alloc_file(const struct path *path, unsigned int flags,

@@ -35,7 +35,9 @@ struct iov_iter;
 struct address_space_operations {
 	/*
 	 * Fill a locked page that is not uptodate, set PG_uptodate on success,
-	 * and unlock it (also on error).  0 or a negative errno.
+	 * and unlock it (also on error).  It may return before the I/O is
+	 * done (ext2): the caller waits for the page lock, then checks
+	 * PG_uptodate.  0, or a negative errno for a failure found at once.
 	 */
 	int (*readpage)(struct file *file, struct page *page);
 	/*

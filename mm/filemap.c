@@ -336,6 +336,54 @@ struct page *filemap_get_locked_page(struct file *file, unsigned long index)
 	}
 }
 
+#define READAHEAD_MIN_PAGES 4
+#define READAHEAD_MAX_PAGES 32
+
+/* Start reading pages [index, end) that are not cached; wait for none of them. */
+static void page_cache_readahead(struct file *file, unsigned long index, unsigned long end)
+{
+	struct address_space *m = file->f_mapping;
+
+	for (; index < end; index++) {
+		struct page *page = find_get_page(m, index);
+
+		if (page) {
+			put_page(page);
+			continue;
+		}
+		page = find_or_create_page(m, index, GFP_KERNEL);
+		if (!page)
+			break;
+		if (page_test_flag(page, PG_uptodate))
+			unlock_page(page);	/* someone filled it meanwhile */
+		else
+			m->a_ops->readpage(file, page);	/* unlocks when the I/O ends */
+		put_page(page);
+	}
+}
+
+/*
+ * A read missed the cache at page index: read a window of pages from
+ * there, the missing one first.  A miss where the last window ended is a
+ * sequential reader: its window doubles (up to READAHEAD_MAX_PAGES);
+ * any other miss starts again from READAHEAD_MIN_PAGES.
+ */
+static void file_readahead(struct file *file, unsigned long index, u64 size)
+{
+	unsigned long last = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	unsigned int window = READ_ONCE(file->f_ra_window);
+
+	if (file->f_mapping->a_ops->holes_are_zero)
+		return;		/* nothing to read from */
+	if (index == READ_ONCE(file->f_ra_next) && window)
+		window = MIN(window * 2, READAHEAD_MAX_PAGES);
+	else
+		window = READAHEAD_MIN_PAGES;
+	WRITE_ONCE(file->f_ra_window, window);
+	WRITE_ONCE(file->f_ra_next, index + window);
+	page_cache_readahead(file, index, MIN(index + window, last));
+}
+
 ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
 {
 	struct inode *inode = file->f_inode;
@@ -364,6 +412,8 @@ ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
 		if (!page || !page_test_flag(page, PG_uptodate)) {
 			if (page)
 				put_page(page);
+			else
+				file_readahead(file, *pos >> PAGE_SHIFT, size);
 			page = filemap_get_locked_page(file, *pos >> PAGE_SHIFT);
 			if (IS_ERR(page))
 				return done ? done : PTR_ERR(page);

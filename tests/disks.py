@@ -69,6 +69,7 @@ def pattern_mismatch(path):
 BIG_SIZE = 3 * MiB           # fs/ext2/ext2_test.c's BIG_SIZE
 SPARSE_TAIL = 5 << 30        # ... SPARSE_TAIL
 DIR_FILES = 300              # ... DIR_FILES
+RA_SIZE = 1 * MiB            # ... RA_SIZE: read only by the read-ahead test
 
 
 def big_byte(i):
@@ -86,6 +87,7 @@ def ext2_staging(folder):
     put('hello.txt', b'hello, ext2\n')
     put('a/b/c/deep.txt', b'deep\n')
     put('big.bin', bytes(big_byte(i) for i in range(BIG_SIZE)))
+    put('ra.bin', bytes(big_byte(i) for i in range(RA_SIZE)))
     with open(os.path.join(folder, 'sparse.bin'), 'wb') as f:
         f.write(b'head')
         f.seek(SPARSE_TAIL)

@@ -23,6 +23,7 @@
 #define BIG_SIZE (3u << 20)
 #define SPARSE_TAIL (5ull << 30)	/* past 4 GiB: triple indirect with 4 KiB blocks */
 #define DIR_FILES 300
+#define RA_SIZE (1u << 20)	/* ra.bin: read by the read-ahead test only, so it starts cold */
 
 /* The byte big.bin holds at offset i (disks.py's big_byte). */
 static u8 big_byte(u64 i)
@@ -265,4 +266,51 @@ static void check_block_allocation(struct ktest_ctx *kt, const char *root)
 KTEST(ext2_allocates_and_frees_blocks_keeping_counts)
 {
 	for_each_test_disk(kt, check_block_allocation);
+}
+
+static bool cached(struct file *f, unsigned long index)
+{
+	struct page *page = find_get_page(f->f_mapping, index);
+
+	if (page)
+		put_page(page);
+	return page != NULL;
+}
+
+/* A sequential reader gets windows of 4, then 8 pages read ahead; the data is right. */
+static void check_readahead(struct ktest_ctx *kt, const char *root)
+{
+	struct file *f = open_in(kt, root, "ra.bin", O_RDONLY);
+	u8 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	u64 pos = 0, bad = 0;
+
+	if (!f || !KEXPECT(buf != NULL))
+		goto out;
+	KEXPECT(!cached(f, 0));
+	KEXPECT_EQ(kernel_read(f, buf, PAGE_SIZE, &pos), PAGE_SIZE);
+	KEXPECT(cached(f, 3));		/* the first window: pages 0-3 */
+	KEXPECT(!cached(f, 4));
+	while (pos < 5 * PAGE_SIZE)
+		KEXPECT_EQ(kernel_read(f, buf, PAGE_SIZE, &pos), PAGE_SIZE);
+	KEXPECT(cached(f, 11));		/* the miss at page 4 read 4-11 */
+	KEXPECT(!cached(f, 12));
+	for (pos = 0; pos < RA_SIZE;) {
+		u64 at = pos;
+		ssize_t n = kernel_read(f, buf, PAGE_SIZE, &pos);
+
+		if (!KEXPECT_EQ(n, PAGE_SIZE))
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			bad += buf[i] != big_byte(at + i);
+	}
+	KEXPECT_EQ(bad, 0);
+out:
+	kfree(buf);
+	if (f)
+		fput(f);
+}
+
+KTEST(ext2_reads_ahead_of_a_sequential_reader)
+{
+	for_each_test_disk(kt, check_readahead);
 }

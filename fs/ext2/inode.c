@@ -265,15 +265,16 @@ out:
 
 /*
  * The I/O of one page: a bio per run of blocks contiguous on the disk, all
- * in flight at once; the last to end finishes the page.  Reads are waited
- * for; writes end in end_page_writeback() from the interrupt.
+ * in flight at once; the last to end finishes the page, from the
+ * interrupt: a read makes it uptodate (or marks the error) and unlocks it,
+ * a write ends its writeback.  Nobody waits here: whoever wants the page
+ * waits for its lock, so read-ahead costs its caller nothing.
  */
 struct page_io {
 	struct page *page;
 	enum blk_op op;
 	int pending;			/* atomic: bios not yet ended, + 1 while submitting */
 	int error;			/* atomic: a bio failed */
-	struct completion done;		/* reads */
 	struct bio bios[PAGE_SIZE / 1024];
 	struct bio_vec vecs[PAGE_SIZE / 1024];
 };
@@ -283,10 +284,16 @@ static void page_io_put(struct page_io *io)
 	if (__atomic_sub_fetch(&io->pending, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (io->op == BLK_OP_READ) {
-		complete(&io->done);
-		return;
+		if (io->error) {
+			page_set_flag(io->page, PG_error);
+		} else {
+			page_clear_flag(io->page, PG_error);
+			page_set_flag(io->page, PG_uptodate);
+		}
+		unlock_page(io->page);
+	} else {
+		end_page_writeback(io->page, io->error ? -EIO : 0);
 	}
-	end_page_writeback(io->page, io->error ? -EIO : 0);
 	kfree(io);
 }
 
@@ -345,31 +352,29 @@ static int ext2_submit_page(struct inode *inode, struct page_io *io)
 	return 0;
 }
 
-/* Fill a locked page of a regular file from the disk; unlock it. */
+/*
+ * Start filling a locked page of a regular file from the disk; the I/O's
+ * end unlocks it (uptodate, or with PG_error).  An error found before any
+ * I/O starts (the block map unreadable) is returned, the page unlocked.
+ */
 static int ext2_readpage(struct file *file, struct page *page)
 {
 	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
-	int err;
+	int err = -ENOMEM;
 
 	(void)file;
-	if (!io) {
+	if (io) {
+		io->page = page;
+		io->op = BLK_OP_READ;
+		err = ext2_submit_page(page->mapping->host, io);
+	}
+	if (err) {
+		kfree(io);
 		unlock_page(page);
-		return -ENOMEM;
+		return err;
 	}
-	io->page = page;
-	io->op = BLK_OP_READ;
-	completion_init(&io->done);
-	err = ext2_submit_page(page->mapping->host, io);
-	if (!err) {
-		page_io_put(io);
-		wait_for_completion(&io->done);
-		err = io->error ? -EIO : 0;
-	}
-	kfree(io);
-	if (!err)
-		page_set_flag(page, PG_uptodate);
-	unlock_page(page);
-	return err;
+	page_io_put(io);	/* the submitter's share: a page of holes ends here */
+	return 0;
 }
 
 /* Start writing a locked page under writeback (see pagecache.h); unlock it. */

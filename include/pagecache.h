@@ -116,6 +116,14 @@ void wait_on_page_writeback(struct page *page);
  */
 int filemap_check_wb_err(struct address_space *m, u32 *seen);
 
+/*
+ * The LRU list of page-cache pages (PG_lru): a page is on it while it is
+ * cached; a read moves it to the most recently used end.
+ */
+void mark_page_accessed(struct page *page);
+bool page_is_lru_newest(struct page *page);	/* for self-tests */
+unsigned long nr_cached_pages(void);
+
 void lock_page(struct page *page);
 bool trylock_page(struct page *page);
 void unlock_page(struct page *page);

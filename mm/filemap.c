@@ -8,6 +8,7 @@
  *         mm->mmap_lock               (only in the write path's fault-in, before any page lock)
  *           page lock                 (PG_locked: sleeping)
  *             mapping->tree_lock      (spinlock: the index)
+ *             lru_lock                (spinlock: the LRU list; taken alone)
  * A page lock is never held while taking mmap_lock or touching user
  * memory with page faults enabled: see generic_file_write.
  */
@@ -206,6 +207,61 @@ int filemap_write_and_wait(struct address_space *m)
 	return err;
 }
 
+/*
+ * The LRU list: every page-cache page, least recently used first, linked
+ * through page->list and marked PG_lru.  A page joins at the tail when it
+ * enters the cache, moves to the tail when read, and leaves with the
+ * cache.  Reclaim ([writeback]) will take its victims from the head.
+ */
+static struct spinlock lru_lock = SPINLOCK_INIT("lru");
+static struct list_head lru_pages = LIST_HEAD_INIT(lru_pages);	/* lru_lock */
+static unsigned long nr_lru_pages;				/* lru_lock */
+
+static void lru_add(struct page *page)
+{
+	spin_lock(&lru_lock);
+	list_add_tail(&page->list, &lru_pages);
+	page_set_flag(page, PG_lru);
+	nr_lru_pages++;
+	spin_unlock(&lru_lock);
+}
+
+static void lru_del(struct page *page)
+{
+	spin_lock(&lru_lock);
+	if (page_test_flag(page, PG_lru)) {
+		list_del(&page->list);
+		page_clear_flag(page, PG_lru);
+		nr_lru_pages--;
+	}
+	spin_unlock(&lru_lock);
+}
+
+void mark_page_accessed(struct page *page)
+{
+	spin_lock(&lru_lock);
+	if (page_test_flag(page, PG_lru) && lru_pages.prev != &page->list) {
+		list_del(&page->list);
+		list_add_tail(&page->list, &lru_pages);
+	}
+	spin_unlock(&lru_lock);
+}
+
+bool page_is_lru_newest(struct page *page)
+{
+	bool newest;
+
+	spin_lock(&lru_lock);
+	newest = page_test_flag(page, PG_lru) && lru_pages.prev == &page->list;
+	spin_unlock(&lru_lock);
+	return newest;
+}
+
+unsigned long nr_cached_pages(void)
+{
+	return READ_ONCE(nr_lru_pages);
+}
+
 struct page *find_get_page(struct address_space *m, unsigned long index)
 {
 	struct page *page;
@@ -244,10 +300,11 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 		if (!err)
 			m->nrpages++;
 		spin_unlock(&m->tree_lock);
-		if (!err)
+		if (!err) {
 			__atomic_add_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
-		if (!err)
+			lru_add(page);
 			return page;
+		}
 		page->mapping = NULL;
 		page_clear_flag(page, PG_locked);
 		put_page(page);
@@ -268,6 +325,7 @@ void delete_from_page_cache(struct page *page)
 	page->mapping = NULL;
 	spin_unlock(&m->tree_lock);
 	__atomic_sub_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
+	lru_del(page);
 	page_clear_flag(page, PG_uptodate);
 	page_clear_flag(page, PG_dirty);
 	put_page(page);		/* the cache's reference */
@@ -419,6 +477,7 @@ ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
 				return done ? done : PTR_ERR(page);
 			unlock_page(page);
 		}
+		mark_page_accessed(page);
 		/* The size may have shrunk meanwhile: never read past it. */
 		size = READ_ONCE(inode->i_size);
 		nr = *pos < size ? MIN(PAGE_SIZE - offset, size - *pos) : 0;

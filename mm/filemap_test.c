@@ -127,3 +127,31 @@ KTEST(page_lock_sleeps_until_unlocked)
 	unlock_page(p);
 	free_pages(p, 0);
 }
+
+/* Cached pages are on the LRU, a read moves one to the newest end, truncation takes them off. */
+KTEST(page_cache_pages_join_and_leave_the_lru)
+{
+	struct address_space m;
+	struct inode host = { .i_mode = S_IFREG, .i_sb = &test_sb };
+	unsigned long before = nr_cached_pages();
+	struct page *a, *b;
+
+	mapping_init(&m, &host, &zero_aops);
+	a = find_or_create_page(&m, 0, GFP_ZERO);
+	b = find_or_create_page(&m, 1, GFP_ZERO);
+	if (!KEXPECT(a && b))
+		return;
+	unlock_page(a);
+	unlock_page(b);
+	KEXPECT(page_test_flag(a, PG_lru) && page_test_flag(b, PG_lru));
+	KEXPECT_EQ(nr_cached_pages(), before + 2);
+	KEXPECT(page_is_lru_newest(b));
+	mark_page_accessed(a);
+	KEXPECT(page_is_lru_newest(a));
+	KEXPECT(!page_is_lru_newest(b));
+	truncate_inode_pages(&m, 0);
+	KEXPECT(!page_test_flag(a, PG_lru) && !page_test_flag(b, PG_lru));
+	KEXPECT_EQ(nr_cached_pages(), before);
+	put_page(a);
+	put_page(b);
+}

@@ -34,7 +34,7 @@ static void check_written_file(struct ktest_ctx *kt, const char *root)
 	static const size_t chunks[] = { 1, 511, 1000, 4097, 12345, 65536, 3 };
 	struct file *f = open_in(kt, root, "written.bin", O_RDWR | O_CREAT | O_TRUNC);
 	u8 *buf = kmalloc(65536, GFP_KERNEL);
-	u64 pos = 0, bad = 0;
+	u64 pos = 0;
 
 	if (!f || !KEXPECT(buf != NULL))
 		goto out;
@@ -50,16 +50,7 @@ static void check_written_file(struct ktest_ctx *kt, const char *root)
 	KEXPECT_EQ(f->f_inode->i_size, WRITTEN_SIZE);
 	KEXPECT_EQ(f->f_op->fsync(f), 0);
 	/* Read back, from the page cache. */
-	for (pos = 0; pos < WRITTEN_SIZE;) {
-		u64 at = pos;
-		ssize_t n = kernel_read(f, buf, 65536, &pos);
-
-		if (!KEXPECT(n > 0))
-			break;
-		for (ssize_t i = 0; i < n; i++)
-			bad += buf[i] != written_byte(at + i);
-	}
-	KEXPECT_EQ(bad, 0);
+	KEXPECT_EQ(count_wrong_bytes(kt, f, WRITTEN_SIZE, written_byte), 0);
 out:
 	kfree(buf);
 	if (f)

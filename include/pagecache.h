@@ -28,6 +28,7 @@
 #define MAX_FILE_SIZE 0x7ffffffffffffffful
 
 struct address_space;
+struct blk_plug;
 struct file;
 struct inode;
 struct iov_iter;
@@ -50,10 +51,12 @@ struct address_space_operations {
 	/*
 	 * Optional.  Start writing a locked page that was dirty (its dirty
 	 * bit already cleared, PG_writeback set); return with it unlocked.
-	 * The I/O's end calls end_page_writeback().  0 or a negative errno
-	 * (then writeback has already ended, with the error recorded).
+	 * Its bios go into plug (the writeback batch's, submitted together so
+	 * pages next to each other on the disk merge into one request).  The
+	 * I/O's end calls end_page_writeback().  0 or a negative errno (then
+	 * writeback has already ended, with the error recorded).
 	 */
-	int (*writepage)(struct page *page);
+	int (*writepage)(struct page *page, struct blk_plug *plug);
 	/*
 	 * A page that is not cached is a hole, all zeros (tmpfs: the cache is
 	 * all there is): read() copies zeros for it without creating a page.

@@ -12,6 +12,7 @@
  * A page lock is never held while taking mmap_lock or touching user
  * memory with page faults enabled: see generic_file_write.
  */
+#include <blkdev.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -147,10 +148,10 @@ int filemap_check_wb_err(struct address_space *m, u32 *seen)
 	return -EIO;
 }
 
-#define WRITEBACK_BATCH 32
+#define WRITEBACK_BATCH 64		/* pages per plug: up to 256 KiB in one request */
 
-/* Start writeback of the page if it is dirty; true if it was started (reference kept). */
-static bool start_writeback(struct address_space *m, struct page *page)
+/* Start writeback of the page if it is dirty, into plug; true if it was started (reference kept). */
+static bool start_writeback(struct address_space *m, struct page *page, struct blk_plug *plug)
 {
 	if (!page_test_flag(page, PG_dirty))
 		return false;
@@ -162,7 +163,7 @@ static bool start_writeback(struct address_space *m, struct page *page)
 	}
 	page_clear_flag(page, PG_dirty);
 	page_set_flag(page, PG_writeback);
-	m->a_ops->writepage(page);	/* unlocks; errors end up in PG_error */
+	m->a_ops->writepage(page, plug);	/* unlocks; errors end up in PG_error */
 	return true;
 }
 
@@ -176,9 +177,16 @@ int filemap_write_and_wait(struct address_space *m)
 	if (!m->a_ops->writepage)
 		return 0;	/* nothing behind it (tmpfs) */
 	while (more) {
+		struct blk_plug plug;
 		int n = 0;
 
-		/* Ascending index order: lock, clear dirty, set writeback, submit, unlock. */
+		/*
+		 * Ascending index order: lock, clear dirty, set writeback, submit
+		 * (into the plug), unlock.  Nothing here waits for a page of the
+		 * plug: a page is taken once a batch, and the plug goes out before
+		 * the batch is waited for.
+		 */
+		blk_start_plug(&plug);
 		while (n < WRITEBACK_BATCH) {
 			struct page *page;
 
@@ -192,11 +200,12 @@ int filemap_write_and_wait(struct address_space *m)
 				break;
 			}
 			index++;
-			if (start_writeback(m, page))
+			if (start_writeback(m, page, &plug))
 				batch[n++] = page;
 			else
 				put_page(page);
 		}
+		blk_finish_plug(&plug);
 		for (int i = 0; i < n; i++) {
 			wait_on_page_writeback(batch[i]);
 			if (page_test_flag(batch[i], PG_error))

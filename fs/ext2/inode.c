@@ -307,11 +307,11 @@ static void page_io_end(struct bio *bio)
 }
 
 /*
- * Map the page's blocks below EOF and submit them; a hole (or a block past
- * EOF) is zeroed for a read and skipped for a write.  0 or -errno (then
- * nothing was submitted).
+ * Map the page's blocks below EOF and submit them (into plug, if given); a
+ * hole (or a block past EOF) is zeroed for a read and skipped for a write.
+ * 0 or -errno (then nothing was submitted).
  */
-static int ext2_submit_page(struct inode *inode, struct page_io *io)
+static int ext2_submit_page(struct inode *inode, struct page_io *io, struct blk_plug *plug)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
 	u32 per_page = PAGE_SIZE / sbi->block_size;
@@ -347,7 +347,10 @@ static int ext2_submit_page(struct inode *inode, struct page_io *io)
 	for (int i = 0; i < nr; i++) {
 		io->bios[i].private = io;
 		io->bios[i].end_io = page_io_end;
-		submit_bio(&io->bios[i]);
+		if (plug)
+			blk_plug_bio(plug, &io->bios[i]);
+		else
+			submit_bio(&io->bios[i]);
 	}
 	return 0;
 }
@@ -366,7 +369,7 @@ static int ext2_readpage(struct file *file, struct page *page)
 	if (io) {
 		io->page = page;
 		io->op = BLK_OP_READ;
-		err = ext2_submit_page(page->mapping->host, io);
+		err = ext2_submit_page(page->mapping->host, io, NULL);
 	}
 	if (err) {
 		kfree(io);
@@ -378,7 +381,7 @@ static int ext2_readpage(struct file *file, struct page *page)
 }
 
 /* Start writing a locked page under writeback (see pagecache.h); unlock it. */
-static int ext2_writepage(struct page *page)
+static int ext2_writepage(struct page *page, struct blk_plug *plug)
 {
 	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
 	int err = -ENOMEM;
@@ -386,7 +389,7 @@ static int ext2_writepage(struct page *page)
 	if (io) {
 		io->page = page;
 		io->op = BLK_OP_WRITE;
-		err = ext2_submit_page(page->mapping->host, io);
+		err = ext2_submit_page(page->mapping->host, io, plug);
 	}
 	unlock_page(page);
 	if (err) {

@@ -19,6 +19,13 @@ static int notify_change(struct dentry *dentry, const struct iattr *attr)
 {
 	struct inode *inode = dentry->d_inode;
 
+	if (attr->ia_valid & ATTR_SIZE) {
+		int err = size_change_ok(inode, attr->ia_size);
+
+		if (err)
+			return err;
+	}
+
 	if (inode->i_op && inode->i_op->setattr)
 		return inode->i_op->setattr(dentry, attr);
 	if (attr->ia_valid & ATTR_SIZE)
@@ -48,14 +55,7 @@ int do_truncate(struct dentry *dentry, u64 length)
 		.ia_ctime = now,
 	};
 
-	int err;
-
-	inode_lock(dentry->d_inode);
-	err = size_change_ok(dentry->d_inode, length);
-	if (!err)
-		err = notify_change(dentry, &attr);
-	inode_unlock(dentry->d_inode);
-	return err;
+	return setattr_locked(dentry, &attr);
 }
 
 int vfs_truncate(const struct path *path, s64 length)

@@ -99,6 +99,9 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
  * uptodate (read in through a_ops->readpage if needed); ERR_PTR on error.
  */
 struct page *filemap_get_locked_page(struct file *file, unsigned long index);
+/* The same for a mapping; file (may be NULL: truncate has none) goes to readpage. */
+struct page *read_mapping_locked_page(struct address_space *m, struct file *file,
+				      unsigned long index);
 /* Remove a locked page from its mapping (drops the cache's reference). */
 void delete_from_page_cache(struct page *page);
 /* Drop every page at or above byte offset `start` (truncate, unlink). */

@@ -377,8 +377,12 @@ void truncate_inode_pages(struct address_space *m, u64 start)
 
 struct page *filemap_get_locked_page(struct file *file, unsigned long index)
 {
-	struct address_space *m = file->f_mapping;
+	return read_mapping_locked_page(file->f_mapping, file, index);
+}
 
+struct page *read_mapping_locked_page(struct address_space *m, struct file *file,
+				      unsigned long index)
+{
 	for (;;) {
 		struct page *page = find_or_create_page(m, index, GFP_KERNEL);
 		int err;

@@ -154,6 +154,16 @@ out:
 	return block;
 }
 
+struct buffer *ext2_new_block_buffer(struct inode *inode, u64 iblock)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
+	s64 block = ext2_block_map_create(inode, iblock, NULL);
+
+	if (block < 0)
+		return ERR_PTR(block);
+	return bget_zeroed(sbi->disk, block, sbi->block_size);
+}
+
 /* File blocks covered by one block at `depth` levels of indirection (0: a data block). */
 static u64 span_of(struct inode *inode, int depth)
 {

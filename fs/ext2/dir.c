@@ -22,8 +22,7 @@ static const unsigned char ext2_dt_of_type[] = {
 	[EXT2_FT_SOCK] = DT_SOCK, [EXT2_FT_SYMLINK] = DT_LNK,
 };
 
-/* Is the record at offset in a block of block_size sane?  (A corrupt one ends the walk.) */
-static bool ext2_dirent_ok(struct inode *dir, const struct ext2_dir_entry *de, u32 offset,
+bool ext2_dirent_ok(struct inode *dir, const struct ext2_dir_entry *de, u32 offset,
 			   u32 block_size)
 {
 	if (de->rec_len >= EXT2_DIR_REC_LEN(1) && !(de->rec_len & 3) &&

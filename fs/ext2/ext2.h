@@ -108,6 +108,12 @@ s64 ext2_block_map(struct inode *inode, u64 iblock);
  * (*new, if not NULL, is then set); -ENOSPC, -EFBIG.
  */
 s64 ext2_block_map_create(struct inode *inode, u64 iblock, bool *new);
+/*
+ * A new disk block for file block iblock (a hole until now), zeroed in the
+ * buffer cache, locked: for directories and slow symlinks, whose blocks
+ * are metadata.  ERR_PTR(-ENOSPC) and the like.
+ */
+struct buffer *ext2_new_block_buffer(struct inode *inode, u64 iblock);
 /* Free every block that holds data at byte `size` or beyond (the size itself is the caller's). */
 int ext2_truncate_blocks(struct inode *inode, u64 size);
 extern const struct address_space_operations ext2_aops;
@@ -116,6 +122,8 @@ extern const struct address_space_operations ext2_aops;
 extern const struct inode_operations ext2_dir_inode_ops;
 extern const struct file_operations ext2_dir_ops;
 int ext2_lookup(struct inode *dir, struct dentry *dentry);
+/* Is the record at offset in a block of block_size sane?  If not, says so on the console. */
+bool ext2_dirent_ok(struct inode *dir, const struct ext2_dir_entry *de, u32 offset, u32 block_size);
 /* Directory block n, locked; NULL for a hole, ERR_PTR on error. */
 struct buffer *ext2_dir_block(struct inode *dir, u64 n);
 /*

@@ -18,24 +18,12 @@ static int ext2_zero_tail(struct inode *inode, u64 size)
 {
 	size_t offset = size & (PAGE_SIZE - 1);
 	struct page *page;
-	int err;
 
 	if (!offset)
 		return 0;
-	page = find_or_create_page(inode->i_mapping, size >> PAGE_SHIFT, GFP_KERNEL);
-	if (!page)
-		return -ENOMEM;
-	if (!page_test_flag(page, PG_uptodate)) {
-		err = ext2_aops.readpage(NULL, page);	/* unlocks */
-		lock_page(page);
-		if (!err && !page_test_flag(page, PG_uptodate))
-			err = -EIO;
-		if (err) {
-			unlock_page(page);
-			put_page(page);
-			return err;
-		}
-	}
+	page = read_mapping_locked_page(inode->i_mapping, NULL, size >> PAGE_SHIFT);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
 	memset((char *)page_address(page) + offset, 0, PAGE_SIZE - offset);
 	page_set_flag(page, PG_dirty);
 	unlock_page(page);
@@ -43,14 +31,15 @@ static int ext2_zero_tail(struct inode *inode, u64 size)
 	return 0;
 }
 
-/* A new size (i_rwsem held): the truncate protocol of docs/design.md. */
+/*
+ * A new size (i_rwsem held; notify_change has checked it against the
+ * limits): the truncate protocol of docs/design.md.
+ */
 static int ext2_setsize(struct inode *inode, u64 size)
 {
 	u64 old = inode->i_size;
 	int err = 0;
 
-	if (size > inode->i_sb->s_maxbytes)
-		return -EFBIG;
 	down_write(&inode->i_mapping->invalidate_lock);
 	if (size < old)
 		err = ext2_zero_tail(inode, size);

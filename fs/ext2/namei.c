@@ -37,7 +37,8 @@ static void ext2_dir_changed(struct inode *dir)
 }
 
 /* Put an entry (name -> ino) into the free space of one block; false if it has no room. */
-static bool ext2_put_entry(struct buffer *b, const struct qstr *name, u32 ino, u8 type)
+static bool ext2_put_entry(struct inode *dir, struct buffer *b, const struct qstr *name, u32 ino,
+			   u8 type)
 {
 	u32 need = EXT2_DIR_REC_LEN(name->len), offset = 0;
 
@@ -45,8 +46,8 @@ static bool ext2_put_entry(struct buffer *b, const struct qstr *name, u32 ino, u
 		struct ext2_dir_entry *de = (void *)((char *)b->data + offset);
 		u32 used = de->inode ? EXT2_DIR_REC_LEN(de->name_len) : 0;
 
-		if (de->rec_len < EXT2_DIR_REC_LEN(1) || offset + de->rec_len > b->size)
-			return false;	/* corrupt: lookup reports it */
+		if (!ext2_dirent_ok(dir, de, offset, b->size))
+			return false;	/* corrupt: no room taken from it */
 		if (de->rec_len - used >= need) {
 			if (used) {
 				/* Split: the old record keeps what it uses, the new one the rest. */
@@ -75,7 +76,6 @@ int ext2_add_entry(struct inode *dir, const struct qstr *name, struct inode *ino
 	u8 type = ext2_type_of(inode->i_mode);
 	struct ext2_dir_entry *de;
 	struct buffer *b;
-	s64 block;
 
 	for (u64 n = 0; n < blocks; n++) {
 		b = ext2_dir_block(dir, n);
@@ -83,7 +83,7 @@ int ext2_add_entry(struct inode *dir, const struct qstr *name, struct inode *ino
 			return PTR_ERR(b);
 		if (!b)
 			continue;
-		if (ext2_put_entry(b, name, inode->i_ino, type)) {
+		if (ext2_put_entry(dir, b, name, inode->i_ino, type)) {
 			brelse(b);
 			ext2_dir_changed(dir);
 			return 0;
@@ -91,15 +91,12 @@ int ext2_add_entry(struct inode *dir, const struct qstr *name, struct inode *ino
 		brelse(b);
 	}
 	/* No room: a new block at the end, holding one record that spans it. */
-	block = ext2_block_map_create(dir, blocks, NULL);
-	if (block < 0)
-		return block;
-	b = bget_zeroed(EXT2_SB(dir->i_sb)->disk, block, block_size);
+	b = ext2_new_block_buffer(dir, blocks);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 	de = b->data;
 	de->rec_len = block_size;
-	ext2_put_entry(b, name, inode->i_ino, type);
+	ext2_put_entry(dir, b, name, inode->i_ino, type);
 	brelse(b);
 	dir->i_size += block_size;
 	ext2_dir_changed(dir);
@@ -159,7 +156,7 @@ static bool ext2_dir_empty(struct inode *dir)
 			bool dot = de->name_len == 1 && de->name[0] == '.';
 			bool dotdot = de->name_len == 2 && !memcmp(de->name, "..", 2);
 
-			if (de->rec_len < EXT2_DIR_REC_LEN(1) || (de->inode && !dot && !dotdot)) {
+			if (!ext2_dirent_ok(dir, de, offset, block_size) || (de->inode && !dot && !dotdot)) {
 				brelse(b);
 				return false;
 			}
@@ -211,12 +208,8 @@ static int ext2_make_empty(struct inode *inode, struct inode *parent)
 {
 	u32 block_size = EXT2_SB(inode->i_sb)->block_size;
 	struct ext2_dir_entry *dot, *dotdot;
-	struct buffer *b;
-	s64 block = ext2_block_map_create(inode, 0, NULL);
+	struct buffer *b = ext2_new_block_buffer(inode, 0);
 
-	if (block < 0)
-		return block;
-	b = bget_zeroed(EXT2_SB(inode->i_sb)->disk, block, block_size);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 	dot = b->data;
@@ -277,9 +270,7 @@ static int ext2_symlink(struct inode *dir, struct dentry *dentry, const char *ta
 	} else if (len < sizeof(EXT2_I(inode)->i_data)) {
 		memcpy(EXT2_I(inode)->i_data, target, len);	/* fast: in the inode itself */
 	} else {
-		s64 block = ext2_block_map_create(inode, 0, NULL);
-		struct buffer *b = block < 0 ? ERR_PTR(block) :
-				   bget_zeroed(EXT2_SB(dir->i_sb)->disk, block, block_size);
+		struct buffer *b = ext2_new_block_buffer(inode, 0);
 
 		if (IS_ERR(b)) {
 			err = PTR_ERR(b);

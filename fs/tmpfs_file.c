@@ -5,8 +5,9 @@
  * (mm/filemap.c), so mmap of a tmpfs file sees the very pages read() and
  * write() use.  A page that was never written reads as zeros: readpage
  * just clears it.  Truncation drops the pages past the new size, and
- * truncate_inode_pages clears the tail of the last one, so that growing
- * the file again later shows zeros there, not old data.
+ * truncate_pagecache clears the tail of the last one, so that growing
+ * the file again later shows zeros there, not old data; it
+ * first takes the pages out of every process that maps them.
  *
  * shmem_file_create() makes the unnamed files behind shared anonymous
  * mappings (MAP_SHARED|MAP_ANONYMOUS) on an internal tmpfs instance.
@@ -40,14 +41,16 @@ const struct file_operations tmpfs_file_ops = {
 	.fsync = noop_fsync,
 };
 
-/* Called with the inode's i_rwsem held exclusive. */
+/* Called with the inode's i_rwsem held exclusive: the truncate protocol of docs/design.md. */
 static void tmpfs_setsize(struct inode *inode, u64 size)
 {
 	u64 old = inode->i_size;
 
+	down_write(&inode->i_mapping->invalidate_lock);
 	WRITE_ONCE(inode->i_size, size);	/* first: a racing fault past it gets SIGBUS */
 	if (size < old)
-		truncate_inode_pages(inode->i_mapping, size);	/* also zeroes the last page's tail */
+		truncate_pagecache(inode, size);	/* also zeroes the last page's tail */
+	up_write(&inode->i_mapping->invalidate_lock);
 }
 
 int tmpfs_setattr(struct dentry *dentry, const struct iattr *attr)

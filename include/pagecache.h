@@ -15,11 +15,14 @@
  * order within one file; never take mmap_lock or touch user memory with
  * faults enabled while holding a page lock.
  *
- * Locks: mapping->tree_lock (spinlock) protects the index and nrpages.
+ * Locks: mapping->tree_lock (spinlock) protects the index and nrpages;
+ * mapping->i_mmap_lock (a sleeping mutex) the list of VMAs that map the
+ * file, and the bounds and offset of each VMA on it.
  */
 #ifndef PAGODA_PAGECACHE_H
 #define PAGODA_PAGECACHE_H
 
+#include <list.h>
 #include <mutex.h>
 #include <page.h>
 #include <types.h>
@@ -48,6 +51,14 @@ struct address_space_operations {
 	 * -ENOSPC instead of losing the data later.  0 or a negative errno.
 	 */
 	int (*prepare_write)(struct file *file, struct page *page, size_t offset, size_t len);
+	/*
+	 * Optional.  A store through a shared mapping is about to dirty the
+	 * locked, uptodate page (below EOF): give the part of it below EOF
+	 * its place on the disk, as prepare_write does.  Called under
+	 * invalidate_lock shared, without i_rwsem.  0 or a negative errno
+	 * (the store then gets SIGBUS).
+	 */
+	int (*page_mkwrite)(struct file *file, struct page *page);
 	/*
 	 * Optional.  Start writing a locked page that was dirty (its dirty
 	 * bit already cleared, PG_writeback set); return with it unlocked.
@@ -82,6 +93,8 @@ struct address_space {
 	const struct address_space_operations *a_ops;
 	struct rwsem invalidate_lock;	/* truncate (write) vs faults (read) */
 	u32 wb_err;			/* atomic: failed writebacks so far (the error sequence) */
+	struct mutex i_mmap_lock;
+	struct list_head i_mmap;	/* i_mmap_lock: VMAs mapping the file (vm_area.mapping_link) */
 };
 
 void mapping_init(struct address_space *m, struct inode *host,
@@ -89,6 +102,8 @@ void mapping_init(struct address_space *m, struct inode *host,
 
 /* The cached page at index, with a reference, or NULL. */
 struct page *find_get_page(struct address_space *m, unsigned long index);
+/* The first cached page at or after *index (which moves to it), with a reference, or NULL. */
+struct page *find_get_next_page(struct address_space *m, unsigned long *index);
 /*
  * The cached page at index, locked and with a reference, creating an
  * empty (not uptodate) one if there is none.  NULL if out of memory.
@@ -102,10 +117,37 @@ struct page *filemap_get_locked_page(struct file *file, unsigned long index);
 /* The same for a mapping; file (may be NULL: truncate has none) goes to readpage. */
 struct page *read_mapping_locked_page(struct address_space *m, struct file *file,
 				      unsigned long index);
+/* Start reading file pages [index, end) below EOF that are not cached (MADV_WILLNEED); no waiting. */
+void readahead_file_range(struct file *file, unsigned long index, unsigned long end);
 /* Remove a locked page from its mapping (drops the cache's reference). */
 void delete_from_page_cache(struct page *page);
-/* Drop every page at or above byte offset `start` (truncate, unlink). */
+/*
+ * Truncation (mm/truncate.c).  truncate_inode_pages drops every page at
+ * or above byte offset `start` and zeroes the tail of the page that
+ * straddles it (unlink, eviction: nothing maps the file any more).
+ * truncate_pagecache is the whole protocol for a file that may be mapped:
+ * unmap, drop, unmap again; the caller holds invalidate_lock exclusive
+ * and has already set the new i_size.
+ */
 void truncate_inode_pages(struct address_space *m, u64 start);
+void truncate_pagecache(struct inode *inode, u64 new_size);
+/*
+ * Remove the user mappings of file pages [first, last] from every VMA
+ * that maps them, private copies of them included (truncate, hole punch).
+ */
+void unmap_mapping_pages(struct address_space *m, unsigned long first, unsigned long last);
+/* Drop the clean, unused pages [first, last] (fadvise DONTNEED); busy ones stay. */
+void invalidate_mapping_pages(struct address_space *m, unsigned long first, unsigned long last);
+/*
+ * Write-protect every shared mapping of a locked page (before writeback
+ * clears PG_dirty): the next store through one faults and dirties it again.
+ */
+void page_mkclean(struct page *page);
+/* Does the mapping write pages back, so that mappings must track dirtiness? */
+static inline bool mapping_tracks_dirty(const struct address_space *m)
+{
+	return m->a_ops->writepage != NULL;
+}
 
 /*
  * Writeback.  filemap_write_and_wait writes every dirty page of the

@@ -45,6 +45,15 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off);
 long sys_munmap(u64 addr, u64 len);
 long sys_mprotect(u64 addr, u64 len, u64 prot);
 long sys_madvise(u64 addr, u64 len, int advice);
+long sys_msync(u64 addr, u64 len, int flags);
+long sys_mremap(u64 old_addr, u64 old_len, u64 new_len, u64 flags, u64 new_addr);
+long sys_fadvise64(int fd, s64 offset, s64 len, int advice);
+/* mm/mlock.c */
+long sys_mlock(u64 addr, u64 len);
+long sys_mlock2(u64 addr, u64 len, int flags);
+long sys_munlock(u64 addr, u64 len);
+long sys_mlockall(int flags);
+long sys_munlockall(void);
 
 /* Identity and attributes (kernel/sys_proc.c). */
 long sys_getpid(void);

@@ -128,6 +128,14 @@
 #define NR_renameat2 316
 #define NR_getrandom 318
 #define NR_faccessat2 439
+#define NR_mremap 25
+#define NR_msync 26
+#define NR_mlock 149
+#define NR_munlock 150
+#define NR_mlockall 151
+#define NR_munlockall 152
+#define NR_mlock2 325
+#define NR_fadvise64 221
 
 #define NR_SYSCALLS 512
 

@@ -7,7 +7,11 @@
  * the layout; page faults take it shared, mmap/munmap/mprotect/brk
  * exclusive.  mm->page_table_lock (a spinlock) serialises changes to the
  * page tables themselves, since several faults may run at once under the
- * shared mmap_lock.  Lock order: mmap_lock -> page lock -> page_table_lock.
+ * shared mmap_lock.  A file VMA is also on its file's list of mappings
+ * (mapping->i_mmap), so truncate and writeback can reach its page tables
+ * from the file; changing such a VMA's bounds takes mapping->i_mmap_lock
+ * too.  Lock order: mmap_lock -> page lock -> i_mmap_lock ->
+ * page_table_lock (docs/design.md).
  */
 #ifndef PAGODA_VM_H
 #define PAGODA_VM_H
@@ -27,6 +31,8 @@ struct trap_frame;
 #define VM_EXEC (1u << 2)
 #define VM_SHARED (1u << 3)	/* writes reach the backing (file or shared memory) */
 #define VM_GROWSDOWN (1u << 4)	/* the stack: grows down on faults below it */
+#define VM_MAYWRITE (1u << 5)	/* mprotect may add VM_WRITE (not a read-only file shared) */
+#define VM_LOCKED (1u << 6)	/* mlock: every page is faulted in and stays */
 
 struct vm_area {
 	u64 start, end;		/* [start, end), page aligned */
@@ -34,6 +40,8 @@ struct vm_area {
 	struct file *file;	/* NULL for anonymous memory; holds a reference */
 	u64 pgoff;		/* file page number that `start` maps */
 	struct list_head link;	/* mm->vmas, sorted by start */
+	struct mm *mm;		/* the address space it belongs to */
+	struct list_head mapping_link;	/* file's mapping->i_mmap (i_mmap_lock) */
 };
 
 struct mm {
@@ -45,6 +53,7 @@ struct mm {
 	u64 brk_start, brk;		/* mmap_lock: the heap is [brk_start, brk) */
 	u64 stack_top;			/* mmap_lock: top of the main stack */
 	u64 mmap_base;			/* mmap_lock: mappings are placed below this */
+	unsigned int def_flags;		/* mmap_lock: VM_LOCKED after mlockall(MCL_FUTURE) */
 	int users;			/* atomic: tasks sharing it */
 	u64 cpu_mask;			/* atomic: CPUs running it now (TLB shootdowns) */
 };
@@ -61,6 +70,13 @@ void mm_put(struct mm *mm);		/* drop a user; free at zero */
 struct vm_area *find_vma(struct mm *mm, u64 addr);
 /* Map [start, end) with flags (fixed address, nothing there yet); mmap_lock held for write. */
 int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff);
+/*
+ * The same, returning the new VMA (or an ERR_PTR); a file VMA goes on the
+ * file's list of mappings right after `original` (a VMA it copies: fork,
+ * mremap), or at the end if that is NULL.
+ */
+struct vm_area *vma_insert_after(struct mm *mm, u64 start, u64 end, unsigned int flags,
+				 struct file *file, u64 pgoff, struct vm_area *original);
 /* Remove every mapping in [start, end), splitting VMAs as needed; mmap_lock held for write. */
 int vma_unmap_range(struct mm *mm, u64 start, u64 end);
 /* A free range of len bytes below mm->mmap_base, or 0. */
@@ -69,11 +85,19 @@ u64 vma_find_free(struct mm *mm, u64 len);
 struct vm_area *find_vma_above(struct mm *mm, u64 addr);
 /* Split v at addr: v keeps the lower part.  mmap_lock held for write. */
 int vma_split(struct mm *mm, struct vm_area *v, u64 addr);
+/* Move v's end (mremap growing it in place); mmap_lock held for write. */
+void vma_set_end(struct vm_area *v, u64 end);
 /* Split the VMAs straddling start or end, so [start, end) is made of whole VMAs. */
 int vma_split_edges(struct mm *mm, u64 start, u64 end);
 void vma_free_all(struct mm *mm);
 /* Unmap [start, end) from the page tables and drop the pages' references. */
 void zap_page_range(struct mm *mm, u64 start, u64 end);
+/*
+ * Fault in every page of [start, end) of the current process now
+ * (MAP_POPULATE, mlock), taking mmap_lock shared per page: call it
+ * without mmap_lock.  0, or mlock's errno (-ENOMEM, -EAGAIN).
+ */
+int populate_range(u64 start, u64 end);
 /* Switch this CPU to the kernel's own page tables (before freeing an mm). */
 void switch_to_kernel_page_tables(void);
 

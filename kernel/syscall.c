@@ -45,8 +45,10 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(fchmodat), SYSCALL(faccessat), SYSCALL(utimensat), SYSCALL(dup3), SYSCALL(pipe2),
 	SYSCALL(renameat2), SYSCALL(faccessat2), SYSCALL(chown), SYSCALL(fchown), SYSCALL(lchown),
 	SYSCALL(fchownat), SYSCALL(mknod), SYSCALL(mknodat), SYSCALL(preadv), SYSCALL(pwritev),
-	/* Memory (mm/mmap.c). */
+	/* Memory (mm/mmap.c, msync.c, mremap.c, mlock.c, fadvise.c). */
 	SYSCALL(mmap), SYSCALL(mprotect), SYSCALL(munmap), SYSCALL(brk), SYSCALL(madvise),
+	SYSCALL(msync), SYSCALL(mremap), SYSCALL(mlock), SYSCALL(mlock2), SYSCALL(munlock),
+	SYSCALL(mlockall), SYSCALL(munlockall), SYSCALL(fadvise64),
 	/* Processes (kernel/fork.c, exit.c, exec.c, sys_proc.c). */
 	SYSCALL(clone), SYSCALL(fork), SYSCALL(vfork), SYSCALL(execve), SYSCALL(exit),
 	SYSCALL(wait4), SYSCALL(exit_group), SYSCALL(getpid), SYSCALL(getppid), SYSCALL(gettid),

@@ -98,16 +98,6 @@ static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 	return install_pte(mm, va, copy, vma_pte_flags(v, true), old);
 }
 
-/* A write to a present page of a shared mapping: it is the page itself, just allow it. */
-static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
-{
-	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
-
-	get_page(page);
-	page_set_flag(page, PG_dirty);
-	return install_pte(mm, va, page, vma_pte_flags(v, true), old);
-}
-
 /* A page hidden by PROT_NONE whose VMA was opened up again: map it read-only. */
 static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 {
@@ -117,18 +107,101 @@ static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 	return install_pte(mm, va, page, vma_pte_flags(v, false), old);
 }
 
+/* How many pages the file has, counting a partial last one. */
+static unsigned long file_pages(const struct inode *inode)
+{
+	return (READ_ONCE(inode->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+static unsigned long vma_pgoff(const struct vm_area *v, u64 va)
+{
+	return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+}
+
 /*
- * A page of a file mapping.  Shared mappings map the page-cache page
- * itself; private ones map it read-only, and a write gets a private copy.
- * The contract with truncate: under invalidate_lock (shared), lock the
- * page, check it still belongs to the file and lies below EOF, map it,
- * unlock.  A truncate either unmapped it afterwards or we see the new size.
+ * Dirtiness of shared file mappings is tracked by write faults: a page is
+ * mapped writable only by a write fault, which dirties it, and writeback
+ * write-protects it again before cleaning it (page_mkclean).  So a store
+ * through a mapping can never land in a page writeback has just cleaned.
+ * A file whose mapping writes nothing back (tmpfs) has no dirtiness to
+ * track: its shared writable pages are mapped writable at once.
+ */
+static bool map_writable_on_read(const struct vm_area *v)
+{
+	return (v->flags & VM_SHARED) && (v->flags & VM_WRITE) &&
+	       !mapping_tracks_dirty(v->file->f_mapping);
+}
+
+/*
+ * A store through a shared mapping is about to make the locked page
+ * dirty: the file system gives its blocks a place on the disk first
+ * (ext2 allocates holes), so a full disk is a SIGBUS now rather than
+ * lost data at writeback.
+ */
+static int shared_page_mkwrite(struct vm_area *v, struct page *page)
+{
+	const struct address_space_operations *ops = page->mapping->a_ops;
+	int err = ops->page_mkwrite ? ops->page_mkwrite(v->file, page) : 0;
+
+	if (!err)
+		page_set_flag(page, PG_dirty);
+	return err;
+}
+
+/*
+ * Fault-around: a read fault on a file page also maps the neighbours in
+ * its aligned window of FAULT_AROUND_PAGES that are already cached and
+ * uptodate, so reading a cached file through a fresh mapping takes one
+ * fault per window, not one per page.  Nothing here sleeps or reads the
+ * disk: a page that is missing, not uptodate or locked is left for its
+ * own fault.  Called under invalidate_lock shared, so no truncate runs.
+ */
+#define FAULT_AROUND_PAGES 16
+
+static void map_pages_around(struct mm *mm, struct vm_area *v, u64 va, u64 flags)
+{
+	struct address_space *m = v->file->f_mapping;
+	u64 window = ALIGN_DOWN(va, FAULT_AROUND_PAGES * PAGE_SIZE);
+	u64 start = MAX(window, v->start), end = MIN(window + FAULT_AROUND_PAGES * PAGE_SIZE, v->end);
+	unsigned long eof = file_pages(m->host);
+
+	for (u64 addr = start; addr < end && vma_pgoff(v, addr) < eof; addr += PAGE_SIZE) {
+		struct page *page;
+		int err = 0;
+
+		if (addr == va)
+			continue;
+		page = find_get_page(m, vma_pgoff(v, addr));
+		if (!page)
+			continue;
+		if (page_test_flag(page, PG_uptodate) && trylock_page(page)) {
+			/* Locked and still the file's: truncate or reclaim cannot take it now. */
+			if (page->mapping == m) {
+				get_page(page);		/* the entry's; install_pte consumes it */
+				err = install_pte(mm, addr, page, flags, 0);
+			}
+			unlock_page(page);
+		}
+		put_page(page);
+		if (err)
+			break;		/* no memory for a page table: the faults will do */
+	}
+}
+
+/*
+ * A page of a file mapping is not mapped.  The contract with truncate:
+ * under invalidate_lock (shared), lock the page, check it still belongs
+ * to the file and lies below EOF, map it, unlock.  A truncate either
+ * unmapped it afterwards or we see the new size (SIGBUS).  Shared
+ * mappings map the page-cache page itself; private ones map it
+ * read-only, and a write gets a private copy.
  */
 static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
 {
 	struct address_space *mapping = v->file->f_mapping;
-	u64 pgoff = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+	unsigned long pgoff = vma_pgoff(v, va);
 	struct page *page;
+	u64 flags = vma_pte_flags(v, write || map_writable_on_read(v));
 	int err = 0;
 
 	down_read(&mapping->invalidate_lock);
@@ -137,26 +210,55 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
 		up_read(&mapping->invalidate_lock);
 		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
-	if (page->mapping != mapping ||
-	    pgoff >= (READ_ONCE(mapping->host->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT) {
+	if (page->mapping != mapping || pgoff >= file_pages(mapping->host)) {
 		err = -ENXIO;	/* beyond EOF: SIGBUS */
-	} else if (v->flags & VM_SHARED) {
+	} else if (!write || (v->flags & VM_SHARED)) {
 		if (write)
-			page_set_flag(page, PG_dirty);
-		get_page(page);
-		err = install_pte(mm, va, page, vma_pte_flags(v, v->flags & VM_WRITE), 0);
-	} else if (write) {
+			err = shared_page_mkwrite(v, page);
+		if (!err) {
+			get_page(page);
+			err = install_pte(mm, va, page, flags, 0);
+		}
+	} else {
 		struct page *copy = alloc_page(GFP_KERNEL);
 
 		if (!copy) {
 			err = -ENOMEM;
 		} else {
 			memcpy(page_address(copy), page_address(page), PAGE_SIZE);
-			err = install_pte(mm, va, copy, vma_pte_flags(v, true), 0);
+			err = install_pte(mm, va, copy, flags, 0);
 		}
-	} else {
-		get_page(page);
-		err = install_pte(mm, va, page, vma_pte_flags(v, false), 0);
+	}
+	unlock_page(page);
+	put_page(page);
+	if (!err && !write)
+		map_pages_around(mm, v, va, flags);
+	up_read(&mapping->invalidate_lock);
+	return err;
+}
+
+/*
+ * A store hit a present, read-only page of a shared writable mapping: a
+ * clean page of a file that tracks dirtiness (or one mprotect made
+ * read-only).  Under the same locks as a fault that maps it: dirty it,
+ * then let the store through.  If truncate took the page meanwhile, its
+ * entry is going away: retry, and the fault then sees the new size.
+ */
+static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+{
+	struct address_space *mapping = v->file->f_mapping;
+	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
+	int err = 0;
+
+	down_read(&mapping->invalidate_lock);
+	get_page(page);
+	lock_page(page);
+	if (page->mapping == mapping && page->index < file_pages(mapping->host)) {
+		err = shared_page_mkwrite(v, page);
+		if (!err) {
+			get_page(page);
+			err = install_pte(mm, va, page, vma_pte_flags(v, true), old);
+		}
 	}
 	unlock_page(page);
 	put_page(page);

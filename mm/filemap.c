@@ -1,6 +1,8 @@
 /*
  * The page cache (see pagecache.h): looking pages up and adding them,
- * page locks, truncation, and the generic read and write paths.
+ * page locks, writeback of a file, the LRU list, and the generic read and
+ * write paths.  Truncation is in truncate.c, the way from a page to the
+ * mappings of it in rmap.c.
  *
  * Lock order, outer first:
  *     inode->i_rwsem                  (writers of a file, truncate)
@@ -39,6 +41,8 @@ void mapping_init(struct address_space *m, struct inode *host,
 	m->a_ops = a_ops;
 	rwsem_init(&m->invalidate_lock, "invalidate_lock");
 	m->wb_err = 0;
+	mutex_init(&m->i_mmap_lock, "i_mmap_lock");
+	list_init(&m->i_mmap);
 }
 
 /*
@@ -161,6 +165,12 @@ static bool start_writeback(struct address_space *m, struct page *page, struct b
 		unlock_page(page);
 		return false;
 	}
+	/*
+	 * Write-protect its shared mappings before cleaning it: a store from
+	 * now on faults and dirties it again (it may land in the middle of
+	 * this write, so the page is written once more later).
+	 */
+	page_mkclean(page);
 	page_clear_flag(page, PG_dirty);
 	page_set_flag(page, PG_writeback);
 	m->a_ops->writepage(page, plug);	/* unlocks; errors end up in PG_error */
@@ -188,13 +198,8 @@ int filemap_write_and_wait(struct address_space *m)
 		 */
 		blk_start_plug(&plug);
 		while (n < WRITEBACK_BATCH) {
-			struct page *page;
+			struct page *page = find_get_next_page(m, &index);
 
-			spin_lock(&m->tree_lock);
-			page = page_index_next(m, &index);
-			if (page)
-				get_page(page);
-			spin_unlock(&m->tree_lock);
 			if (!page) {
 				more = false;
 				break;
@@ -283,6 +288,18 @@ struct page *find_get_page(struct address_space *m, unsigned long index)
 	return page;
 }
 
+struct page *find_get_next_page(struct address_space *m, unsigned long *index)
+{
+	struct page *page;
+
+	spin_lock(&m->tree_lock);
+	page = page_index_next(m, index);
+	if (page)
+		get_page(page);
+	spin_unlock(&m->tree_lock);
+	return page;
+}
+
 struct page *find_or_create_page(struct address_space *m, unsigned long index, gfp_t gfp)
 {
 	for (;;) {
@@ -340,41 +357,6 @@ void delete_from_page_cache(struct page *page)
 	put_page(page);		/* the cache's reference */
 }
 
-void truncate_inode_pages(struct address_space *m, u64 start)
-{
-	unsigned long index = (start + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	struct page *page;
-
-	/* The page that straddles the new end keeps its head; zero its tail. */
-	if (start & (PAGE_SIZE - 1)) {
-		page = find_get_page(m, start >> PAGE_SHIFT);
-		if (page) {
-			lock_page(page);
-			memset((char *)page_address(page) + (start & (PAGE_SIZE - 1)), 0,
-			       PAGE_SIZE - (start & (PAGE_SIZE - 1)));
-			unlock_page(page);
-			put_page(page);
-		}
-	}
-	/* Whole pages, in ascending order, one locked at a time. */
-	for (;;) {
-		spin_lock(&m->tree_lock);
-		page = page_index_next(m, &index);
-		if (page)
-			get_page(page);
-		spin_unlock(&m->tree_lock);
-		if (!page)
-			break;
-		lock_page(page);
-		wait_on_page_writeback(page);	/* its I/O must not land after the blocks are freed */
-		if (page->mapping == m)
-			delete_from_page_cache(page);
-		unlock_page(page);
-		put_page(page);
-		index++;
-	}
-}
-
 struct page *filemap_get_locked_page(struct file *file, unsigned long index)
 {
 	return read_mapping_locked_page(file->f_mapping, file, index);
@@ -415,6 +397,9 @@ static void page_cache_readahead(struct file *file, unsigned long index, unsigne
 {
 	struct address_space *m = file->f_mapping;
 
+	if (m->a_ops->holes_are_zero)
+		return;		/* nothing to read from */
+
 	for (; index < end; index++) {
 		struct page *page = find_get_page(m, index);
 
@@ -433,6 +418,13 @@ static void page_cache_readahead(struct file *file, unsigned long index, unsigne
 	}
 }
 
+void readahead_file_range(struct file *file, unsigned long index, unsigned long end)
+{
+	unsigned long eof = (READ_ONCE(file->f_inode->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+
+	page_cache_readahead(file, index, MIN(end, eof));
+}
+
 /*
  * A read missed the cache at page index: read a window of pages from
  * there, the missing one first.  A miss where the last window ended is a
@@ -444,8 +436,6 @@ static void file_readahead(struct file *file, unsigned long index, u64 size)
 	unsigned long last = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	unsigned int window = READ_ONCE(file->f_ra_window);
 
-	if (file->f_mapping->a_ops->holes_are_zero)
-		return;		/* nothing to read from */
 	if (index == READ_ONCE(file->f_ra_next) && window)
 		window = MIN(window * 2, READAHEAD_MAX_PAGES);
 	else

@@ -7,6 +7,7 @@
  * either faults (mm/fault.c): the writer gets its own copy, or, if it holds
  * the only reference left, simply gets write access back.
  */
+#include <err.h>
 #include <errno.h>
 #include <fs.h>
 #include <kmalloc.h>
@@ -75,13 +76,26 @@ struct mm *mm_fork(struct mm *old)
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
 	mm->mmap_base = old->mmap_base;
+	mm->def_flags = old->def_flags;
 	list_for_each_entry(v, &old->vmas, link) {
-		fc.err = vma_insert(mm, v->start, v->end, v->flags, v->file, v->pgoff);
-		if (fc.err)
+		/*
+		 * The copy goes on the file's list of mappings after v, and its
+		 * entries are filled under both page-table locks: a truncate
+		 * running now either unmaps v before an entry is copied, or
+		 * reaches the copy after v and unmaps it there.
+		 */
+		struct vm_area *copy = vma_insert_after(mm, v->start, v->end, v->flags, v->file,
+						       v->pgoff, v);
+
+		if (IS_ERR(copy)) {
+			fc.err = PTR_ERR(copy);
 			break;
+		}
 		fc.vma = v;
 		spin_lock(&old->page_table_lock);
+		spin_lock(&mm->page_table_lock);	/* nests: nobody else knows the child yet */
 		fc.err = for_each_user_pte(old->pml4, v->start, v->end, copy_one_pte, &fc);
+		spin_unlock(&mm->page_table_lock);
 		spin_unlock(&old->page_table_lock);
 		if (fc.err)
 			break;
@@ -104,10 +118,11 @@ void mm_put(struct mm *mm)
 	 * Nobody uses it any more, so no lock is needed; and no CPU has it
 	 * loaded (each user switched to the kernel's tables before letting
 	 * go), so no TLB holds its translations: the pages go back at once,
-	 * with no shootdown to wait for.
+	 * with no shootdown to wait for.  The VMAs go first: once they are off
+	 * their files' lists, no truncate can reach these page tables.
 	 */
-	free_user_address_space(mm->pml4);
 	vma_free_all(mm);
+	free_user_address_space(mm->pml4);
 	free_pages(virt_to_page(mm->pml4), 0);
 	kfree(mm);
 }

@@ -1,6 +1,7 @@
 /*
- * The memory system calls: mmap, munmap, mprotect, brk, madvise.
- * Each takes mmap_lock for writing: they change the VMA list.
+ * The memory system calls: mmap, munmap, mprotect, brk, madvise (msync,
+ * mremap and mlock have files of their own).  Those that change the VMA
+ * list take mmap_lock for writing; madvise only reads it.
  * The argument checks follow Linux's, errno for errno.
  */
 #include <err.h>
@@ -48,16 +49,6 @@ static unsigned int prot_to_vm(u64 prot)
 	       (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
-/* Touch every page of [start, end) so it is mapped now (MAP_POPULATE). */
-static void populate(u64 start, u64 end, unsigned int vm_flags)
-{
-	u64 code;
-
-	for (u64 va = start; va < end; va += PAGE_SIZE)
-		if (handle_user_fault(va, vm_flags & VM_WRITE ? PF_WRITE : 0, &code))
-			break;
-}
-
 long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 {
 	struct mm *mm = current->mm;
@@ -79,7 +70,8 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 	if (off + len < off)
 		return -EOVERFLOW;
 
-	vm_flags = prot_to_vm(prot) | (type != MAP_PRIVATE ? VM_SHARED : 0);
+	vm_flags = prot_to_vm(prot) | (type != MAP_PRIVATE ? VM_SHARED : 0) | VM_MAYWRITE |
+		   (flags & MAP_LOCKED ? VM_LOCKED : 0);
 	if (flags & MAP_ANONYMOUS) {
 		/* Shared anonymous memory lives in an unlinked tmpfs file, as on Linux. */
 		if (vm_flags & VM_SHARED) {
@@ -96,11 +88,13 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 			fput(file);
 			return -ENODEV;
 		}
-		/* Writable shared mappings need a file opened for writing. */
-		if ((vm_flags & VM_SHARED) && (prot & PROT_WRITE) &&
-		    (file->f_flags & O_ACCMODE) == O_RDONLY) {
-			fput(file);
-			return -EACCES;
+		/* Writable shared mappings need a file opened for writing, now and after mprotect. */
+		if ((vm_flags & VM_SHARED) && (file->f_flags & O_ACCMODE) == O_RDONLY) {
+			if (prot & PROT_WRITE) {
+				fput(file);
+				return -EACCES;
+			}
+			vm_flags &= ~VM_MAYWRITE;
 		}
 	}
 
@@ -127,16 +121,17 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 			goto out;
 		}
 	}
-	ret = vma_insert(mm, addr, addr + len, vm_flags | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0),
-			 file, off >> PAGE_SHIFT);
+	vm_flags |= mm->def_flags | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0);
+	ret = vma_insert(mm, addr, addr + len, vm_flags, file, off >> PAGE_SHIFT);
 	if (!ret)
 		ret = addr;
 out:
 	up_write(&mm->mmap_lock);
 	if (file)
 		fput(file);	/* the VMA holds its own reference */
-	if (ret > 0 && (flags & MAP_POPULATE))
-		populate(addr, addr + len, vm_flags);
+	/* Failures to fault in (past EOF, no memory) are not mmap's: the access will tell. */
+	if (ret > 0 && ((flags & MAP_POPULATE) || (vm_flags & VM_LOCKED)))
+		populate_range(addr, addr + len);
 	return ret;
 }
 
@@ -219,6 +214,13 @@ long sys_mprotect(u64 addr, u64 len, u64 prot)
 		err = -ENOMEM;
 		goto out;
 	}
+	/* A shared mapping of a file opened read-only can never be written. */
+	for (struct vm_area *v = find_vma(mm, addr); v && v->start < end; v = find_vma_above(mm, v->end)) {
+		if ((prot & PROT_WRITE) && !(v->flags & VM_MAYWRITE)) {
+			err = -EACCES;
+			goto out;
+		}
+	}
 	/* Split at the edges, so only VMAs wholly inside the range change. */
 	err = vma_split_edges(mm, addr, end);
 	if (err)
@@ -264,10 +266,16 @@ long sys_madvise(u64 addr, u64 len, int advice)
 	/*
 	 * DONTNEED (and FREE, which may act the same) drops the pages: private
 	 * anonymous memory reads back as zeros, file and shared memory as the
-	 * file's contents.  The other hints change nothing here.
+	 * file's contents.  WILLNEED starts reading a file's pages in.  The
+	 * other hints change nothing here.
 	 */
 	else if (advice == MADV_DONTNEED || advice == MADV_FREE)
 		zap_page_range(mm, addr, end);
+	else if (advice == MADV_WILLNEED)
+		for (struct vm_area *v = find_vma(mm, addr); v && v->start < end; v = find_vma_above(mm, v->end))
+			if (v->file)
+				readahead_file_range(v->file, v->pgoff + ((MAX(addr, v->start) - v->start) >> PAGE_SHIFT),
+						     v->pgoff + ((MIN(end, v->end) - v->start) >> PAGE_SHIFT));
 	up_read(&mm->mmap_lock);
 	return err;
 }

@@ -4,11 +4,13 @@
  * changes).  A sorted list with a one-entry lookup cache: simple to read,
  * and processes here have tens of VMAs, not thousands.
  */
+#include <err.h>
 #include <errno.h>
 #include <fs.h>
 #include <kmalloc.h>
 #include <mm.h>
 #include <page.h>
+#include <pagecache.h>
 #include <tlb.h>
 #include <vm.h>
 
@@ -40,7 +42,13 @@ struct vm_area *find_vma_above(struct mm *mm, u64 addr)
 	return NULL;
 }
 
-static struct vm_area *vma_new(u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff)
+static struct address_space *vma_mapping(const struct vm_area *v)
+{
+	return v->file ? v->file->f_mapping : NULL;
+}
+
+static struct vm_area *vma_new(struct mm *mm, u64 start, u64 end, unsigned int flags,
+			       struct file *file, u64 pgoff)
 {
 	struct vm_area *v = kzalloc(sizeof(*v), GFP_KERNEL);
 
@@ -51,15 +59,40 @@ static struct vm_area *vma_new(u64 start, u64 end, unsigned int flags, struct fi
 	v->flags = flags;
 	v->file = file;
 	v->pgoff = pgoff;
+	v->mm = mm;
+	list_init(&v->mapping_link);
 	if (file)
 		get_file(file);
 	return v;
 }
 
+/*
+ * Put a new file VMA on its file's list of mappings: after `after` (a VMA
+ * it was copied or split from) or at the end.  A truncate walking the list
+ * then visits the copy after the original, so a page table entry copied
+ * from the original before it was unmapped is unmapped from the copy too.
+ */
+static void vma_link_file(struct vm_area *v, struct vm_area *after)
+{
+	struct address_space *m = vma_mapping(v);
+
+	if (!m)
+		return;
+	mutex_lock(&m->i_mmap_lock);
+	list_add(&v->mapping_link, after ? &after->mapping_link : m->i_mmap.prev);
+	mutex_unlock(&m->i_mmap_lock);
+}
+
 static void vma_free(struct vm_area *v)
 {
-	if (v->file)
+	struct address_space *m = vma_mapping(v);
+
+	if (m) {
+		mutex_lock(&m->i_mmap_lock);
+		list_del(&v->mapping_link);
+		mutex_unlock(&m->i_mmap_lock);
 		fput(v->file);
+	}
 	kfree(v);
 }
 
@@ -74,30 +107,50 @@ static void vma_link(struct mm *mm, struct vm_area *v)
 	list_add_tail(&v->link, &pos->link);
 }
 
-int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff)
+struct vm_area *vma_insert_after(struct mm *mm, u64 start, u64 end, unsigned int flags,
+				 struct file *file, u64 pgoff, struct vm_area *original)
 {
 	struct vm_area *next = find_vma_above(mm, start);
 	struct vm_area *v;
 
 	if (next && next->start < end)
-		return -EEXIST;
-	v = vma_new(start, end, flags, file, pgoff);
+		return ERR_PTR(-EEXIST);
+	v = vma_new(mm, start, end, flags, file, pgoff);
 	if (!v)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	vma_link(mm, v);
-	return 0;
+	vma_link_file(v, original);
+	return v;
 }
 
-/* Split v at addr (inside it): v keeps [start, addr), a new VMA gets [addr, end). */
+int vma_insert(struct mm *mm, u64 start, u64 end, unsigned int flags, struct file *file, u64 pgoff)
+{
+	struct vm_area *v = vma_insert_after(mm, start, end, flags, file, pgoff, NULL);
+
+	return IS_ERR(v) ? PTR_ERR(v) : 0;
+}
+
+/*
+ * Split v at addr (inside it): v keeps [start, addr), a new VMA gets
+ * [addr, end).  Under the file's i_mmap_lock, so a truncate walking the
+ * file's mappings sees v either whole or as the two halves.
+ */
 int vma_split(struct mm *mm, struct vm_area *v, u64 addr)
 {
+	struct address_space *m = vma_mapping(v);
 	struct vm_area *upper;
 
-	(void)mm;
-	upper = vma_new(addr, v->end, v->flags, v->file, v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
+	upper = vma_new(mm, addr, v->end, v->flags, v->file,
+			v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
 	if (!upper)
 		return -ENOMEM;
+	if (m)
+		mutex_lock(&m->i_mmap_lock);
 	v->end = addr;
+	if (m) {
+		list_add(&upper->mapping_link, &v->mapping_link);
+		mutex_unlock(&m->i_mmap_lock);
+	}
 	list_add(&upper->link, &v->link);
 	return 0;
 }
@@ -144,6 +197,17 @@ void zap_page_range(struct mm *mm, u64 start, u64 end)
 			put_page(b.pages[i]);
 		start = b.end;
 	} while (full && start < end);
+}
+
+void vma_set_end(struct vm_area *v, u64 end)
+{
+	struct address_space *m = vma_mapping(v);
+
+	if (m)
+		mutex_lock(&m->i_mmap_lock);
+	v->end = end;
+	if (m)
+		mutex_unlock(&m->i_mmap_lock);
 }
 
 int vma_split_edges(struct mm *mm, u64 start, u64 end)

@@ -46,7 +46,7 @@ static int ext2_setsize(struct inode *inode, u64 size)
 	if (!err) {
 		WRITE_ONCE(inode->i_size, size);	/* first: a racing fault past it gets SIGBUS */
 		if (size < old) {
-			truncate_inode_pages(inode->i_mapping, size);
+			truncate_pagecache(inode, size);
 			err = ext2_truncate_blocks(inode, size);	/* blocks after their pages */
 		}
 	}

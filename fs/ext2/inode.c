@@ -402,14 +402,14 @@ static int ext2_writepage(struct page *page, struct blk_plug *plug)
 }
 
 /*
- * Before a write copies into [offset, offset + len) of a locked page:
- * every block there must exist on the disk.  A block allocated here is a
- * hole until now, which the page holds as zeros: the page is dirtied even
- * if a later block cannot be had, so those zeros reach the new block.
+ * Every block of [offset, offset + len) of a locked page must exist on
+ * the disk.  A block allocated here is a hole until now, which the page
+ * holds as zeros: the page is dirtied even if a later block cannot be
+ * had, so those zeros reach the new block.  0 or -errno.
  */
-static int ext2_prepare_write(struct file *file, struct page *page, size_t offset, size_t len)
+static int ext2_allocate_page_blocks(struct inode *inode, struct page *page, size_t offset,
+				     size_t len)
 {
-	struct inode *inode = file->f_inode;
 	u32 block_size = EXT2_SB(inode->i_sb)->block_size;
 	u64 first = ((u64)page->index * PAGE_SIZE + offset) / block_size;
 	u64 last = ((u64)page->index * PAGE_SIZE + offset + len - 1) / block_size;
@@ -420,16 +420,39 @@ static int ext2_prepare_write(struct file *file, struct page *page, size_t offse
 		block = ext2_block_map_create(inode, n, &new);
 	if (new)
 		page_set_flag(page, PG_dirty);
-	if (block < 0) {
-		/* Nothing may stay allocated past EOF (e2fsck checks): give back what is there. */
+	return block < 0 ? (int)block : 0;
+}
+
+/* Before write() copies into [offset, offset + len) of a locked page (i_rwsem held). */
+static int ext2_prepare_write(struct file *file, struct page *page, size_t offset, size_t len)
+{
+	struct inode *inode = file->f_inode;
+	int err = ext2_allocate_page_blocks(inode, page, offset, len);
+
+	/* Nothing may stay allocated past EOF (e2fsck checks): give back what is there. */
+	if (err)
 		ext2_truncate_blocks(inode, inode->i_size);
-		return block;
-	}
-	return 0;
+	return err;
+}
+
+/*
+ * Before a store through a shared mapping dirties a locked page: its
+ * blocks below EOF (the ones writeback will write).  Nothing past EOF is
+ * allocated, so a failure leaves nothing to give back.
+ */
+static int ext2_page_mkwrite(struct file *file, struct page *page)
+{
+	struct inode *inode = file->f_inode;
+	u64 start = (u64)page->index * PAGE_SIZE, size = READ_ONCE(inode->i_size);
+
+	if (EXT2_SB(inode->i_sb)->read_only)
+		return -EROFS;
+	return ext2_allocate_page_blocks(inode, page, 0, MIN(PAGE_SIZE, size - start));
 }
 
 const struct address_space_operations ext2_aops = {
 	.readpage = ext2_readpage,
 	.prepare_write = ext2_prepare_write,
+	.page_mkwrite = ext2_page_mkwrite,
 	.writepage = ext2_writepage,
 };

@@ -34,6 +34,8 @@ int populate_range(u64 start, u64 end)
 		unsigned int fault = 0;
 		u64 code;
 
+		bool accessible;
+
 		down_read(&mm->mmap_lock);
 		v = find_vma(mm, va);
 		/*
@@ -43,9 +45,12 @@ int populate_range(u64 start, u64 end)
 		 */
 		if (v && (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
 			fault = PF_WRITE;
+		accessible = v && (v->flags & (VM_READ | VM_WRITE | VM_EXEC));
 		up_read(&mm->mmap_lock);
 		if (!v)
 			return -ENOMEM;		/* unmapped meanwhile */
+		if (!accessible)
+			continue;		/* PROT_NONE: nothing to fault in, and no error (Linux) */
 		switch (handle_user_fault(va, fault, &code)) {
 		case 0:
 			break;

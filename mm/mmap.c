@@ -88,6 +88,11 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 			fput(file);
 			return -ENODEV;
 		}
+		/* Every mapping reads the file: one opened only for writing cannot be mapped. */
+		if ((file->f_flags & O_ACCMODE) == O_WRONLY) {
+			fput(file);
+			return -EACCES;
+		}
 		/* Writable shared mappings need a file opened for writing, now and after mprotect. */
 		if ((vm_flags & VM_SHARED) && (file->f_flags & O_ACCMODE) == O_RDONLY) {
 			if (prot & PROT_WRITE) {
@@ -162,6 +167,15 @@ static bool range_fully_mapped(struct mm *mm, u64 start, u64 end)
 		start = v->end;
 	}
 	return true;
+}
+
+/* Is any VMA in [start, end) locked (mlock)? */
+static bool range_has_locked(struct mm *mm, u64 start, u64 end)
+{
+	for (struct vm_area *v = find_vma_above(mm, start); v && v->start < end; v = find_vma_above(mm, v->end))
+		if (v->flags & VM_LOCKED)
+			return true;
+	return false;
 }
 
 /* New permissions for one page: PROT_NONE keeps the page but not the access. */
@@ -263,6 +277,8 @@ long sys_madvise(u64 addr, u64 len, int advice)
 	down_read(&mm->mmap_lock);
 	if (!range_fully_mapped(mm, addr, end))
 		err = -ENOMEM;
+	else if ((advice == MADV_DONTNEED || advice == MADV_FREE) && range_has_locked(mm, addr, end))
+		err = -EINVAL;	/* locked pages stay, as on Linux */
 	/*
 	 * DONTNEED (and FREE, which may act the same) drops the pages: private
 	 * anonymous memory reads back as zeros, file and shared memory as the

@@ -148,6 +148,8 @@ static long do_mremap(struct mm *mm, u64 addr, u64 old_len, u64 new_len, u64 fla
 	struct vm_area *v;
 	long err;
 
+	if (!find_vma(mm, addr))
+		return -EFAULT;		/* first of all, even for a shrink (Linux) */
 	if (flags & MREMAP_FIXED)
 		return mremap_to(mm, addr, old_len, new_len, new);
 	if (old_len >= new_len) {

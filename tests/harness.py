@@ -469,7 +469,8 @@ def durable_suite(opts):
 
 
 # The user programs written for ext2: on Linux they run on a fresh ext2 image.
-EXT2_PROGRAMS = ['dirscale', 'enospc', 'fsmeta', 'links', 'sparse', 'truncate', 'writes']
+EXT2_PROGRAMS = ['dirscale', 'enospc', 'fsmeta', 'fsx', 'links', 'mmap_calls', 'mmap_deadlock',
+                 'mmap_truncate', 'sparse', 'truncate', 'writes']
 
 
 def ext2_on_linux(opts, prog):

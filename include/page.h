@@ -23,6 +23,7 @@ enum page_flag {
 	PG_writeback,	/* being written back (page cache, later) */
 	PG_error,	/* the last I/O on it failed (page cache, later) */
 	PG_lru,		/* on an LRU list (reclaim, later) */
+	PG_waiters,	/* a task may sleep for this page's lock or writeback (filemap.c) */
 };
 
 struct kmem_class;

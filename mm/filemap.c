@@ -49,7 +49,15 @@ void mapping_init(struct address_space *m, struct inode *host,
  * Page locks.  Sleepers wait on one of a few queues chosen by hashing the
  * page's address (a wait queue in every struct page would cost too much);
  * each bucket's spinlock makes "test the bit, then sleep" atomic against
- * unlock_page's "clear the bit, then wake".
+ * the waker's "take the bucket lock, wake".
+ *
+ * PG_waiters spares the common unlock, which nobody waits for, the bucket
+ * lock and the wake-up.  A sleeper sets PG_waiters before each test of the
+ * bit it waits for; the unlock clears PG_locked and looks at PG_waiters in
+ * one atomic operation.  Operations on one word happen in one order, so if
+ * the sleeper saw the page locked, the unlock comes later and sees
+ * PG_waiters.  The waker clears PG_waiters under the bucket lock and wakes
+ * the whole bucket; whoever still has to wait sets it again.
  */
 #define PAGE_WAIT_BUCKETS 64
 
@@ -77,6 +85,29 @@ static bool test_and_set_locked(struct page *page)
 	       (1ul << PG_locked);
 }
 
+/* Clear bit; true if a sleeper may be waiting for the page. */
+static bool clear_bit_see_waiters(struct page *page, enum page_flag bit)
+{
+	return __atomic_fetch_and(&page->flags, ~(1ul << bit), __ATOMIC_SEQ_CST) &
+	       (1ul << PG_waiters);
+}
+
+/* Under the bucket lock, before a test of the bit to wait for. */
+static void announce_waiter(struct page *page)
+{
+	__atomic_fetch_or(&page->flags, 1ul << PG_waiters, __ATOMIC_SEQ_CST);
+}
+
+static void wake_page_waiters(struct page *page)
+{
+	struct page_wait_bucket *b = bucket_of(page);
+
+	spin_lock(&b->lock);
+	page_clear_flag(page, PG_waiters);
+	wake_up(&b->wq);
+	spin_unlock(&b->lock);
+}
+
 bool trylock_page(struct page *page)
 {
 	return !test_and_set_locked(page);
@@ -90,19 +121,19 @@ void lock_page(struct page *page)
 		return;
 	b = bucket_of(page);
 	spin_lock(&b->lock);
-	while (test_and_set_locked(page))
+	for (;;) {
+		announce_waiter(page);
+		if (!test_and_set_locked(page))
+			break;
 		wait_sleep(&b->wq, &b->lock, false);
+	}
 	spin_unlock(&b->lock);
 }
 
 void unlock_page(struct page *page)
 {
-	struct page_wait_bucket *b = bucket_of(page);
-
-	spin_lock(&b->lock);
-	__atomic_fetch_and(&page->flags, ~(1ul << PG_locked), __ATOMIC_RELEASE);
-	wake_up(&b->wq);
-	spin_unlock(&b->lock);
+	if (clear_bit_see_waiters(page, PG_locked))
+		wake_page_waiters(page);
 }
 
 static void wait_on_page_bit(struct page *page, enum page_flag bit)
@@ -110,8 +141,12 @@ static void wait_on_page_bit(struct page *page, enum page_flag bit)
 	struct page_wait_bucket *b = bucket_of(page);
 
 	spin_lock(&b->lock);
-	while (page_test_flag(page, bit))
+	for (;;) {
+		announce_waiter(page);
+		if (!(__atomic_load_n(&page->flags, __ATOMIC_SEQ_CST) & (1ul << bit)))
+			break;
 		wait_sleep(&b->wq, &b->lock, false);
+	}
 	spin_unlock(&b->lock);
 }
 
@@ -127,8 +162,6 @@ void wait_on_page_writeback(struct page *page)
 
 void end_page_writeback(struct page *page, int error)
 {
-	struct page_wait_bucket *b = bucket_of(page);
-
 	if (error) {
 		page_set_flag(page, PG_error);
 		if (page->mapping)
@@ -136,10 +169,8 @@ void end_page_writeback(struct page *page, int error)
 	} else {
 		page_clear_flag(page, PG_error);
 	}
-	spin_lock(&b->lock);
-	__atomic_fetch_and(&page->flags, ~(1ul << PG_writeback), __ATOMIC_RELEASE);
-	wake_up(&b->wq);
-	spin_unlock(&b->lock);
+	if (clear_bit_see_waiters(page, PG_writeback))
+		wake_page_waiters(page);
 }
 
 int filemap_check_wb_err(struct address_space *m, u32 *seen)

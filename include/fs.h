@@ -247,6 +247,7 @@ struct super_block {
 	dev_t s_dev;			/* fixed: st_dev of its files */
 	u64 s_magic;			/* fixed: statfs f_type */
 	u64 s_maxbytes;			/* fixed: largest file size */
+	u32 s_blocksize;		/* fixed: file block size if below a page, else 0 */
 	struct dentry *s_root;		/* fixed */
 	const struct super_operations *s_op;	/* fixed */
 	void *s_fs_info;		/* the file system's own */

@@ -136,6 +136,8 @@ void truncate_pagecache(struct inode *inode, u64 new_size);
  * that maps them, private copies of them included (truncate, hole punch).
  */
 void unmap_mapping_pages(struct address_space *m, unsigned long first, unsigned long last);
+/* i_size grew: make the old end page fault on its next store (i_rwsem held; truncate.c). */
+void pagecache_isize_extended(struct inode *inode, u64 from, u64 to);
 /* Drop the clean, unused pages [first, last] (fadvise DONTNEED); busy ones stay. */
 void invalidate_mapping_pages(struct address_space *m, unsigned long first, unsigned long last);
 /*

@@ -33,6 +33,7 @@ struct trap_frame;
 #define VM_GROWSDOWN (1u << 4)	/* the stack: grows down on faults below it */
 #define VM_MAYWRITE (1u << 5)	/* mprotect may add VM_WRITE (not a read-only file shared) */
 #define VM_LOCKED (1u << 6)	/* mlock: every page is faulted in and stays */
+#define VM_LOCKONFAULT (1u << 7)	/* with VM_LOCKED: pages are locked as they fault in */
 
 struct vm_area {
 	u64 start, end;		/* [start, end), page aligned */

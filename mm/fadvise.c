@@ -20,16 +20,24 @@
 #define POSIX_FADV_DONTNEED 4
 #define POSIX_FADV_NOREUSE 5
 
+/* [start, end] inclusive; end ~0 for "to the end of the file". */
 static void fadvise_dontneed(struct file *f, u64 start, u64 end)
 {
 	struct address_space *m = f->f_mapping;
+	unsigned long first = (start + PAGE_SIZE - 1) >> PAGE_SHIFT, last;
 
 	if (!mapping_tracks_dirty(m))
 		return;
 	filemap_write_and_wait(m);	/* a failure stays in the error sequence, for fsync */
 	/* Whole pages only: a page the range covers in part may still be wanted. */
-	invalidate_mapping_pages(m, (start + PAGE_SIZE - 1) >> PAGE_SHIFT,
-				 end == ~0ull ? ~0ul : ((end + 1) >> PAGE_SHIFT));
+	if (end == ~0ull)
+		last = ~0ul;
+	else if (((end + 1) >> PAGE_SHIFT) == 0)
+		return;
+	else
+		last = ((end + 1) >> PAGE_SHIFT) - 1;
+	if (last >= first)
+		invalidate_mapping_pages(m, first, last);
 }
 
 long sys_fadvise64(int fd, s64 offset, s64 len, int advice)

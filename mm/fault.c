@@ -80,14 +80,16 @@ static int do_anonymous_page(struct mm *mm, struct vm_area *v, u64 va)
 	return install_pte(mm, va, page, vma_pte_flags(v, v->flags & VM_WRITE), 0);
 }
 
-/* A write hit a present, read-only page of a writable private mapping. */
-static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+/*
+ * A write hit a present, read-only page of a writable private mapping.
+ * src is pinned by the caller (one reference besides the entry's).
+ */
+static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old, struct page *src)
 {
-	struct page *src = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
 	struct page *copy;
 
-	/* The only user of an anonymous page: no need to copy, just write. */
-	if (!src->mapping && READ_ONCE(src->refcount) == 1) {
+	/* The only user of an anonymous page (the entry's and our pin): just write. */
+	if (!src->mapping && READ_ONCE(src->refcount) == 2) {
 		get_page(src);
 		return install_pte(mm, va, src, vma_pte_flags(v, true), old);
 	}
@@ -98,11 +100,9 @@ static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 	return install_pte(mm, va, copy, vma_pte_flags(v, true), old);
 }
 
-/* A page hidden by PROT_NONE whose VMA was opened up again: map it read-only. */
-static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+/* A page hidden by PROT_NONE whose VMA was opened up again: map it read-only (page pinned). */
+static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old, struct page *page)
 {
-	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
-
 	get_page(page);
 	return install_pte(mm, va, page, vma_pte_flags(v, false), old);
 }
@@ -243,15 +243,14 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
  * read-only).  Under the same locks as a fault that maps it: dirty it,
  * then let the store through.  If truncate took the page meanwhile, its
  * entry is going away: retry, and the fault then sees the new size.
+ * The caller has pinned the page.
  */
-static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
+static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old, struct page *page)
 {
 	struct address_space *mapping = v->file->f_mapping;
-	struct page *page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
 	int err = 0;
 
 	down_read(&mapping->invalidate_lock);
-	get_page(page);
 	lock_page(page);
 	if (page->mapping == mapping && page->index < file_pages(mapping->host)) {
 		err = shared_page_mkwrite(v, page);
@@ -261,7 +260,6 @@ static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old)
 		}
 	}
 	unlock_page(page);
-	put_page(page);
 	up_read(&mapping->invalidate_lock);
 	return err;
 }
@@ -313,6 +311,7 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 	struct mm *mm = current->mm;
 	struct vm_area *v;
 	pte_t *pte, old = 0;
+	struct page *page = NULL;
 	int ret = 0;
 
 	*si_code = SEGV_MAPERR;
@@ -332,20 +331,29 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 		goto out;
 	}
 
+	/*
+	 * The page an entry maps is pinned while its entry is read: once the
+	 * lock is dropped, a truncate or MADV_DONTNEED may unmap and free it
+	 * (truncate does so from other processes, without our mmap_lock).
+	 */
 	spin_lock(&mm->page_table_lock);
 	pte = page_walk(mm->pml4, addr, false);
 	if (pte)
 		old = *pte;
+	if (old & (PTE_PRESENT | PTE_PROTNONE)) {
+		page = pfn_to_page((old & PTE_ADDR_MASK) >> PAGE_SHIFT);
+		get_page(page);
+	}
 	spin_unlock(&mm->page_table_lock);
 
 	addr = ALIGN_DOWN(addr, PAGE_SIZE);
 	if (old & PTE_PROTNONE) {
 		/* The VMA allows the access now, but mprotect left the page behind: restore it. */
-		ret = restore_protnone(mm, v, addr, old);
+		ret = restore_protnone(mm, v, addr, old, page);
 	} else if (old & PTE_PRESENT) {
 		if ((err & PF_WRITE) && !(old & PTE_WRITE))
-			ret = (v->flags & VM_SHARED) ? do_shared_write(mm, v, addr, old)
-						     : do_wp_page(mm, v, addr, old);
+			ret = (v->flags & VM_SHARED) ? do_shared_write(mm, v, addr, old, page)
+						     : do_wp_page(mm, v, addr, old, page);
 		/* else: another fault already resolved it; retry */
 	} else if (v->file) {
 		ret = do_file_page(mm, v, addr, err & PF_WRITE);
@@ -359,6 +367,8 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 		/* Out of memory (-ENOMEM) or an I/O error: the access cannot go on. */
 		ret = ret == -ENOMEM ? SIGKILL : SIGBUS;
 	}
+	if (page)
+		put_page(page);
 	if (ret == 0)
 		count_minor_fault(current);
 out:

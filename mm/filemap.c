@@ -582,9 +582,11 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 	struct inode *inode = file->f_inode;
 	size_t chunk_limit = PAGE_SIZE;
 	ssize_t written = 0;
+	u64 old_size;
 	int err = 0;
 
 	down_write(&inode->i_rwsem);
+	old_size = inode->i_size;
 	if (file->f_flags & O_APPEND)
 		*pos = inode->i_size;
 	err = write_size_limits(inode, *pos, from);
@@ -639,6 +641,8 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		/* Short: retry with no more than the rest of this segment. */
 		chunk_limit = copied < bytes ? MAX(iov_iter_single_seg_count(from), (size_t)1) : PAGE_SIZE;
 	}
+	if (inode->i_size > old_size)
+		pagecache_isize_extended(inode, old_size, inode->i_size);
 	up_write(&inode->i_rwsem);
 	return written ? written : err;
 }

@@ -65,8 +65,10 @@ int populate_range(u64 start, u64 end)
 	return err;
 }
 
-/* Set or clear VM_LOCKED on every VMA of [start, end), which must have no hole. */
-static long change_locked(u64 start, u64 end, bool lock)
+#define VM_LOCK_FLAGS (VM_LOCKED | VM_LOCKONFAULT)
+
+/* The lock flags of every VMA of [start, end), which must have no hole, become `lock`. */
+static long change_locked(u64 start, u64 end, unsigned int lock)
 {
 	struct mm *mm = current->mm;
 	long err;
@@ -84,7 +86,7 @@ static long change_locked(u64 start, u64 end, bool lock)
 	err = vma_split_edges(mm, start, end);
 	for (struct vm_area *v = find_vma(mm, start); !err && v && v->start < end;
 	     v = find_vma_above(mm, v->end))
-		v->flags = lock ? v->flags | VM_LOCKED : v->flags & ~VM_LOCKED;
+		v->flags = (v->flags & ~VM_LOCK_FLAGS) | lock;
 	up_write(&mm->mmap_lock);
 	return err;
 }
@@ -94,7 +96,9 @@ static long lock_range(u64 addr, u64 len, u64 *start, u64 *end)
 {
 	*start = ALIGN_DOWN(addr, PAGE_SIZE);
 	*end = ALIGN_UP(addr + len, PAGE_SIZE);
-	if (addr + len < addr || *end > USER_SPACE_END || *end < *start)
+	if (addr + len < addr || *end < *start)
+		return -EINVAL;		/* wraps around (Linux) */
+	if (*end > USER_SPACE_END)
 		return -ENOMEM;
 	return 0;
 }
@@ -109,7 +113,7 @@ long sys_mlock2(u64 addr, u64 len, int flags)
 	err = lock_range(addr, len, &start, &end);
 	if (err || start == end)
 		return err;
-	err = change_locked(start, end, true);
+	err = change_locked(start, end, VM_LOCKED | (flags & MLOCK_ONFAULT ? VM_LOCKONFAULT : 0));
 	if (!err && !(flags & MLOCK_ONFAULT))
 		err = populate_range(start, end);
 	return err;
@@ -127,7 +131,7 @@ long sys_munlock(u64 addr, u64 len)
 
 	if (err || start == end)
 		return err;
-	return change_locked(start, end, false);
+	return change_locked(start, end, 0);
 }
 
 /* mlockall(MCL_CURRENT): fault in every locked VMA, ignoring failures (PROT_NONE, EOF) as Linux does. */
@@ -142,7 +146,7 @@ static void populate_all_locked(void)
 
 		down_read(&mm->mmap_lock);
 		v = find_vma_above(mm, va);
-		if (v && (v->flags & VM_LOCKED)) {
+		if (v && (v->flags & VM_LOCK_FLAGS) == VM_LOCKED) {
 			start = MAX(va, v->start);
 			end = v->end;
 		}
@@ -156,14 +160,14 @@ static void populate_all_locked(void)
 }
 
 /* Every VMA locked or unlocked. */
-static void change_all_locked(bool lock)
+static void change_all_locked(unsigned int lock)
 {
 	struct mm *mm = current->mm;
 	struct vm_area *v;
 
 	down_write(&mm->mmap_lock);
 	list_for_each_entry(v, &mm->vmas, link)
-		v->flags = lock ? v->flags | VM_LOCKED : v->flags & ~VM_LOCKED;
+		v->flags = (v->flags & ~VM_LOCK_FLAGS) | lock;
 	up_write(&mm->mmap_lock);
 }
 
@@ -174,10 +178,11 @@ long sys_mlockall(int flags)
 	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
 		return -EINVAL;
 	down_write(&mm->mmap_lock);
-	mm->def_flags = flags & MCL_FUTURE ? VM_LOCKED : 0;
+	mm->def_flags = !(flags & MCL_FUTURE) ? 0 :
+			flags & MCL_ONFAULT ? VM_LOCK_FLAGS : VM_LOCKED;
 	up_write(&mm->mmap_lock);
 	if (flags & MCL_CURRENT) {
-		change_all_locked(true);
+		change_all_locked(flags & MCL_ONFAULT ? VM_LOCK_FLAGS : VM_LOCKED);
 		if (!(flags & MCL_ONFAULT))
 			populate_all_locked();
 	}
@@ -191,6 +196,6 @@ long sys_munlockall(void)
 	down_write(&mm->mmap_lock);
 	mm->def_flags = 0;
 	up_write(&mm->mmap_lock);
-	change_all_locked(false);
+	change_all_locked(0);
 	return 0;
 }

@@ -76,7 +76,7 @@ struct mm *mm_fork(struct mm *old)
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
 	mm->mmap_base = old->mmap_base;
-	mm->def_flags = old->def_flags;
+	/* Memory locks are not inherited (mlock(2)): no def_flags, no VM_LOCKED. */
 	list_for_each_entry(v, &old->vmas, link) {
 		/*
 		 * The copy goes on the file's list of mappings after v, and its
@@ -84,8 +84,8 @@ struct mm *mm_fork(struct mm *old)
 		 * running now either unmaps v before an entry is copied, or
 		 * reaches the copy after v and unmaps it there.
 		 */
-		struct vm_area *copy = vma_insert_after(mm, v->start, v->end, v->flags, v->file,
-						       v->pgoff, v);
+		struct vm_area *copy = vma_insert_after(mm, v->start, v->end, v->flags & ~VM_LOCKED,
+						       v->file, v->pgoff, v);
 
 		if (IS_ERR(copy)) {
 			fc.err = PTR_ERR(copy);

@@ -70,6 +70,13 @@ long sys_mmap(u64 addr, u64 len, u64 prot, u64 flags, u64 fd, u64 off)
 	if (off + len < off)
 		return -EOVERFLOW;
 
+	/*
+	 * A stack that grows must be anonymous private memory: growing moves
+	 * the VMA's start, which for a file would also move its file offset
+	 * (Linux allows it for files; Pagoda does not, see design.md §8.2).
+	 */
+	if ((flags & MAP_GROWSDOWN) && (type != MAP_PRIVATE || !(flags & MAP_ANONYMOUS)))
+		return -EINVAL;
 	vm_flags = prot_to_vm(prot) | (type != MAP_PRIVATE ? VM_SHARED : 0) | VM_MAYWRITE |
 		   (flags & MAP_LOCKED ? VM_LOCKED : 0);
 	if (flags & MAP_ANONYMOUS) {
@@ -135,7 +142,7 @@ out:
 	if (file)
 		fput(file);	/* the VMA holds its own reference */
 	/* Failures to fault in (past EOF, no memory) are not mmap's: the access will tell. */
-	if (ret > 0 && ((flags & MAP_POPULATE) || (vm_flags & VM_LOCKED)))
+	if (ret > 0 && ((flags & MAP_POPULATE) || (vm_flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED))
 		populate_range(addr, addr + len);
 	return ret;
 }
@@ -174,6 +181,15 @@ static bool range_has_locked(struct mm *mm, u64 start, u64 end)
 {
 	for (struct vm_area *v = find_vma_above(mm, start); v && v->start < end; v = find_vma_above(mm, v->end))
 		if (v->flags & VM_LOCKED)
+			return true;
+	return false;
+}
+
+/* Is any VMA in [start, end) backed by a file (shared anonymous memory included)? */
+static bool range_has_file(struct mm *mm, u64 start, u64 end)
+{
+	for (struct vm_area *v = find_vma_above(mm, start); v && v->start < end; v = find_vma_above(mm, v->end))
+		if (v->file)
 			return true;
 	return false;
 }
@@ -279,6 +295,8 @@ long sys_madvise(u64 addr, u64 len, int advice)
 		err = -ENOMEM;
 	else if ((advice == MADV_DONTNEED || advice == MADV_FREE) && range_has_locked(mm, addr, end))
 		err = -EINVAL;	/* locked pages stay, as on Linux */
+	else if (advice == MADV_FREE && range_has_file(mm, addr, end))
+		err = -EINVAL;	/* only anonymous private memory can be freed lazily (Linux) */
 	/*
 	 * DONTNEED (and FREE, which may act the same) drops the pages: private
 	 * anonymous memory reads back as zeros, file and shared memory as the

@@ -69,9 +69,13 @@ static int move_page_tables(struct mm *mm, struct vm_area *v, u64 old, u64 len, 
 	spin_lock(&mm->page_table_lock);
 	for_each_user_pte(mm->pml4, old, old + len, move_one_pte, &pm);
 	spin_unlock(&mm->page_table_lock);
+	/*
+	 * Flushed before a truncate or page_mkclean can reach the new
+	 * entries: until then another CPU may still use the old ones.
+	 */
+	flush_tlb_range(mm, old, old + len);
 	if (m)
 		mutex_unlock(&m->i_mmap_lock);
-	flush_tlb_range(mm, old, old + len);
 	return 0;
 }
 
@@ -186,13 +190,13 @@ long sys_mremap(u64 addr, u64 old_len, u64 new_len, u64 flags, u64 new_addr)
 		return -EINVAL;
 	old_len = ALIGN_UP(old_len, PAGE_SIZE);
 	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!new_len || !old_len)
+	if (!new_len || !old_len || addr >= USER_SPACE_END || old_len > USER_SPACE_END - addr)
 		return -EINVAL;
 	down_write(&mm->mmap_lock);
 	ret = do_mremap(mm, addr, old_len, new_len, flags, new_addr);
 	/* A locked mapping that grew: its new pages are faulted in too. */
 	v = ret > 0 ? find_vma(mm, (u64)ret) : NULL;
-	if (v && (v->flags & VM_LOCKED) && new_len > old_len)
+	if (v && (v->flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED && new_len > old_len)
 		grown = (u64)ret;
 	up_write(&mm->mmap_lock);
 	if (grown)

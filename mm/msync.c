@@ -29,8 +29,8 @@ long sys_msync(u64 start, u64 len, int flags)
 	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & (PAGE_SIZE - 1)) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	end = start + ALIGN_UP(len, PAGE_SIZE);
-	if (end < start || ALIGN_UP(len, PAGE_SIZE) < len)
+	end = start + ALIGN_UP(len, PAGE_SIZE);	/* a length that rounds to 0 syncs nothing, as on Linux */
+	if (end < start)
 		return -ENOMEM;
 	if (end == start)
 		return 0;

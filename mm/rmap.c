@@ -47,21 +47,26 @@ void unmap_mapping_pages(struct address_space *m, unsigned long first, unsigned 
 	mutex_unlock(&m->i_mmap_lock);
 }
 
-/* Take the write permission from the entry at va if it maps page: true if it had it. */
+/*
+ * Take the write permission from the entry at va if it maps page: true if
+ * it maps it at all.  A read-only entry is flushed too: mprotect may have
+ * just taken its write bit, with its own flush still to come, so another
+ * CPU may still hold a writable translation.
+ */
 static bool write_protect_pte(struct mm *mm, u64 va, struct page *page)
 {
-	bool was_writable = false;
+	bool mapped = false;
 	pte_t *pte;
 
 	spin_lock(&mm->page_table_lock);
 	pte = page_walk(mm->pml4, va, false);
-	if (pte && (*pte & PTE_PRESENT) && (*pte & PTE_WRITE) &&
+	if (pte && (*pte & PTE_PRESENT) &&
 	    ((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT) == page_to_pfn(page)) {
 		*pte &= ~(PTE_WRITE | PTE_DIRTY);
-		was_writable = true;
+		mapped = true;
 	}
 	spin_unlock(&mm->page_table_lock);
-	return was_writable;
+	return mapped;
 }
 
 /*

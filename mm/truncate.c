@@ -12,10 +12,13 @@
  *   5. only then does the file system free the blocks behind them.
  * A fault racing this cannot map a page it removes: file faults take
  * invalidate_lock shared, so they ran before (and step 2 undoes them) or
- * run after and see the new size (SIGBUS).  Step 4 is for the one thing
- * that does not take invalidate_lock, a copy-on-write fault of a private
- * mapping whose read-only entry step 2 had not yet reached: its private
- * copy of a removed page goes too, as on Linux.
+ * run after and see the new size (SIGBUS).  Every other way an entry for
+ * a file page appears is ordered against step 2 too: fork and mremap
+ * through the file's list of mappings, a copy-on-write fault by its
+ * check of the old entry under the page-table lock.  So in Pagoda step 4
+ * finds nothing; it is kept as the design's contract and Linux's practice
+ * (Linux needs it: its faults on cached pages skip invalidate_lock), a
+ * cheap guard should a new path ever map file pages some other way.
  */
 #include <fs.h>
 #include <pagecache.h>
@@ -89,4 +92,30 @@ void invalidate_mapping_pages(struct address_space *m, unsigned long first, unsi
 		if (index++ == ~0ul)
 			break;
 	}
+}
+
+/*
+ * i_size grew from `from` to `to`.  With blocks smaller than a page, the
+ * page that held the old end may be mapped writable while some of its
+ * blocks, past the old end, have no place on the disk yet (page_mkwrite
+ * gave blocks only below EOF, and writeback skips holes).  Write-protect
+ * it, so the next store faults and page_mkwrite allocates them; else that
+ * store would be lost.  Called with i_rwsem held, no page lock.
+ */
+void pagecache_isize_extended(struct inode *inode, u64 from, u64 to)
+{
+	u32 block_size = inode->i_sb->s_blocksize;
+	struct page *page;
+
+	if (!block_size || !(from & (PAGE_SIZE - 1)) || to <= ALIGN_UP(from, block_size) ||
+	    !mapping_tracks_dirty(inode->i_mapping))
+		return;		/* no block of the old end page is new inside EOF */
+	page = find_get_page(inode->i_mapping, from >> PAGE_SHIFT);
+	if (!page)
+		return;
+	lock_page(page);
+	if (page->mapping == inode->i_mapping)
+		page_mkclean(page);
+	unlock_page(page);
+	put_page(page);
 }

@@ -1,7 +1,10 @@
 /*
  * VMAs: the sorted list of a process's mapped ranges (see vm.h).
  * All of this runs with mm->mmap_lock held (for writing where the list
- * changes).  A sorted list with a one-entry lookup cache: simple to read,
+ * changes), except zap_page_range when the reverse map (rmap.c) calls it
+ * for a truncate: then only the file's i_mmap_lock is held, and it relies
+ * on the page-table lock alone (page tables are freed only by mm_put,
+ * after the VMAs are off their files' lists).  A sorted list with a one-entry lookup cache: simple to read,
  * and processes here have tens of VMAs, not thousands.
  */
 #include <err.h>
@@ -164,6 +167,7 @@ int vma_split(struct mm *mm, struct vm_area *v, u64 addr)
 
 struct zap_batch {
 	struct page *pages[ZAP_BATCH];
+	bool writable[ZAP_BATCH];	/* its entry allowed stores */
 	int count;
 	u64 end;	/* where the walk stopped when the batch filled */
 };
@@ -173,6 +177,7 @@ static int collect_mapped_page(pte_t *pte, u64 va, void *arg)
 {
 	struct zap_batch *b = arg;
 
+	b->writable[b->count] = *pte & PTE_WRITE;
 	b->pages[b->count++] = pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT);
 	b->end = va + PAGE_SIZE;
 	*pte = 0;
@@ -193,8 +198,17 @@ void zap_page_range(struct mm *mm, u64 start, u64 end)
 		spin_unlock(&mm->page_table_lock);
 		/* The walk stopped at b.end if the batch filled: flush that far, then go on. */
 		flush_tlb_range(mm, start, full ? b.end : end);
-		for (int i = 0; i < b.count; i++)
+		for (int i = 0; i < b.count; i++) {
+			/*
+			 * A writable entry of a page-cache page: another CPU may
+			 * have stored through it until the flush, unseen by a
+			 * writeback that cleaned the page meanwhile (it found no
+			 * entry to write-protect).  Dirty it again, now.
+			 */
+			if (b.writable[i] && b.pages[i]->mapping)
+				page_set_flag(b.pages[i], PG_dirty);
 			put_page(b.pages[i]);
+		}
 		start = b.end;
 	} while (full && start < end);
 }

@@ -45,6 +45,8 @@ static int ext2_setsize(struct inode *inode, u64 size)
 		err = ext2_zero_tail(inode, size);
 	if (!err) {
 		WRITE_ONCE(inode->i_size, size);	/* first: a racing fault past it gets SIGBUS */
+		if (size > old)
+			pagecache_isize_extended(inode, old, size);
 		if (size < old) {
 			truncate_pagecache(inode, size);
 			err = ext2_truncate_blocks(inode, size);	/* blocks after their pages */

@@ -445,9 +445,14 @@ static int ext2_page_mkwrite(struct file *file, struct page *page)
 	struct inode *inode = file->f_inode;
 	u64 start = (u64)page->index * PAGE_SIZE, size = READ_ONCE(inode->i_size);
 
+	int err;
+
 	if (EXT2_SB(inode->i_sb)->read_only)
 		return -EROFS;
-	return ext2_allocate_page_blocks(inode, page, 0, MIN(PAGE_SIZE, size - start));
+	err = ext2_allocate_page_blocks(inode, page, 0, MIN(PAGE_SIZE, size - start));
+	if (!err)
+		inode_touch_mtime(inode);	/* a store is a change of the file, as write() is */
+	return err;
 }
 
 const struct address_space_operations ext2_aops = {

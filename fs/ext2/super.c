@@ -272,6 +272,7 @@ static struct super_block *ext2_mount(struct file_system_type *type, const char 
 	sb->s_fs_info = sbi;
 	sb->s_dev = MKDEV(sbi->disk->major, sbi->disk->first_minor);
 	sb->s_maxbytes = ext2_max_size(sbi->block_size);
+	sb->s_blocksize = sbi->block_size < PAGE_SIZE ? sbi->block_size : 0;
 	root = ext2_iget(sb, EXT2_ROOT_INO);
 	if (IS_ERR(root)) {
 		kfree(sbi);

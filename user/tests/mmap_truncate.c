@@ -309,6 +309,44 @@ TEST(a_store_after_msync_dirties_the_page_again)
 	CHECK_OK(unlink("restored"));
 }
 
+/*
+ * A store into a mapped page past the old end of the file after the file
+ * grew (by ftruncate, or by a write further on) must reach the disk.  With
+ * 1 KiB blocks the page's blocks past the old end did not exist when the
+ * page was first stored to; a kernel that keeps the page writable never
+ * hears of the second store and writes back only the blocks it knows.
+ */
+static void store_after_growth(int grow_by_write)
+{
+	int fd = pat_file("grown", 100, 57);
+	unsigned char *m = map_file(fd, PAGE, MAP_SHARED);
+
+	m[0] = pat_byte(0, 58);
+	if (grow_by_write)
+		pat_write(fd, 2 * PAGE - 10, 10, 59);
+	else
+		CHECK_OK(ftruncate(fd, 2 * PAGE));
+	pat_fill(m + 2000, 100, 2000, 58);
+	CHECK_OK(munmap(m, PAGE));
+	fsync_and_drop(fd);
+	CHECK_PAT(fd, 0, 1, 58);
+	CHECK_PAT(fd, 1, 99, 57);
+	CHECK_PAT(fd, 100, 1900, 0);
+	CHECK_PAT(fd, 2000, 100, 58);
+	close(fd);
+	CHECK_OK(unlink("grown"));
+}
+
+TEST(a_store_past_the_old_end_after_ftruncate_up_reaches_the_file)
+{
+	store_after_growth(0);
+}
+
+TEST(a_store_past_the_old_end_after_a_write_beyond_reaches_the_file)
+{
+	store_after_growth(1);
+}
+
 /* ---- past the end ------------------------------------------------------ */
 
 #define SHORT_LEN (PAGE + PAGE / 2)

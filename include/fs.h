@@ -141,6 +141,12 @@ struct inode {
 	struct list_head i_hash;	/* inode_hash_lock: in the inode hash (disk file systems) */
 };
 
+/* How many pages the file has now, counting a partial last one (for EOF checks). */
+static inline unsigned long i_size_pages(const struct inode *inode)
+{
+	return (READ_ONCE(inode->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
 /* The inode lock: exclusive to change a directory's names or a file's size. */
 static inline void inode_lock(struct inode *inode) { down_write(&inode->i_rwsem); }
 static inline void inode_unlock(struct inode *inode) { up_write(&inode->i_rwsem); }

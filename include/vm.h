@@ -63,6 +63,12 @@ struct mm {
 #define USER_MMAP_BASE 0x00007f0000000000ul
 #define USER_STACK_MAX (8ul << 20)		/* RLIMIT_STACK default: 8 MiB */
 
+/* The file page number that address va of file VMA v maps. */
+static inline u64 vma_pgoff(const struct vm_area *v, u64 va)
+{
+	return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+}
+
 struct mm *mm_create(void);
 struct mm *mm_fork(struct mm *old);	/* copy-on-write copy */
 void mm_put(struct mm *mm);		/* drop a user; free at zero */
@@ -82,6 +88,8 @@ struct vm_area *vma_insert_after(struct mm *mm, u64 start, u64 end, unsigned int
 int vma_unmap_range(struct mm *mm, u64 start, u64 end);
 /* A free range of len bytes below mm->mmap_base, or 0. */
 u64 vma_find_free(struct mm *mm, u64 len);
+/* Does [start, end) lie entirely inside VMAs, with no hole?  mmap_lock held. */
+bool range_fully_mapped(struct mm *mm, u64 start, u64 end);
 /* The first VMA ending above addr (containing it, or the next one up). */
 struct vm_area *find_vma_above(struct mm *mm, u64 addr);
 /* Split v at addr: v keeps the lower part.  mmap_lock held for write. */

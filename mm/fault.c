@@ -107,17 +107,6 @@ static int restore_protnone(struct mm *mm, struct vm_area *v, u64 va, pte_t old,
 	return install_pte(mm, va, page, vma_pte_flags(v, false), old);
 }
 
-/* How many pages the file has, counting a partial last one. */
-static unsigned long file_pages(const struct inode *inode)
-{
-	return (READ_ONCE(inode->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT;
-}
-
-static unsigned long vma_pgoff(const struct vm_area *v, u64 va)
-{
-	return v->pgoff + ((va - v->start) >> PAGE_SHIFT);
-}
-
 /*
  * Dirtiness of shared file mappings is tracked by write faults: a page is
  * mapped writable only by a write fault, which dirties it, and writeback
@@ -163,7 +152,7 @@ static void map_pages_around(struct mm *mm, struct vm_area *v, u64 va, u64 flags
 	struct address_space *m = v->file->f_mapping;
 	u64 window = ALIGN_DOWN(va, FAULT_AROUND_PAGES * PAGE_SIZE);
 	u64 start = MAX(window, v->start), end = MIN(window + FAULT_AROUND_PAGES * PAGE_SIZE, v->end);
-	unsigned long eof = file_pages(m->host);
+	unsigned long eof = i_size_pages(m->host);
 
 	for (u64 addr = start; addr < end && vma_pgoff(v, addr) < eof; addr += PAGE_SIZE) {
 		struct page *page;
@@ -210,7 +199,7 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
 		up_read(&mapping->invalidate_lock);
 		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
-	if (page->mapping != mapping || pgoff >= file_pages(mapping->host)) {
+	if (page->mapping != mapping || pgoff >= i_size_pages(mapping->host)) {
 		err = -ENXIO;	/* beyond EOF: SIGBUS */
 	} else if (!write || (v->flags & VM_SHARED)) {
 		if (write)
@@ -252,7 +241,7 @@ static int do_shared_write(struct mm *mm, struct vm_area *v, u64 va, pte_t old, 
 
 	down_read(&mapping->invalidate_lock);
 	lock_page(page);
-	if (page->mapping == mapping && page->index < file_pages(mapping->host)) {
+	if (page->mapping == mapping && page->index < i_size_pages(mapping->host)) {
 		err = shared_page_mkwrite(v, page);
 		if (!err) {
 			get_page(page);

@@ -451,9 +451,7 @@ static void page_cache_readahead(struct file *file, unsigned long index, unsigne
 
 void readahead_file_range(struct file *file, unsigned long index, unsigned long end)
 {
-	unsigned long eof = (READ_ONCE(file->f_inode->i_size) + PAGE_SIZE - 1) >> PAGE_SHIFT;
-
-	page_cache_readahead(file, index, MIN(end, eof));
+	page_cache_readahead(file, index, MIN(end, i_size_pages(file->f_inode)));
 }
 
 /*

@@ -74,16 +74,7 @@ static long change_locked(u64 start, u64 end, unsigned int lock)
 	long err;
 
 	down_write(&mm->mmap_lock);
-	for (u64 va = start; va < end;) {
-		struct vm_area *v = find_vma(mm, va);
-
-		if (!v) {
-			up_write(&mm->mmap_lock);
-			return -ENOMEM;
-		}
-		va = v->end;
-	}
-	err = vma_split_edges(mm, start, end);
+	err = range_fully_mapped(mm, start, end) ? vma_split_edges(mm, start, end) : -ENOMEM;
 	for (struct vm_area *v = find_vma(mm, start); !err && v && v->start < end;
 	     v = find_vma_above(mm, v->end))
 		v->flags = (v->flags & ~VM_LOCK_FLAGS) | lock;

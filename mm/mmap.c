@@ -163,33 +163,15 @@ long sys_munmap(u64 addr, u64 len)
 	return err;
 }
 
-/* Does [start, end) lie entirely inside VMAs, with no hole? */
-static bool range_fully_mapped(struct mm *mm, u64 start, u64 end)
-{
-	while (start < end) {
-		struct vm_area *v = find_vma(mm, start);
-
-		if (!v)
-			return false;
-		start = v->end;
-	}
-	return true;
-}
-
-/* Is any VMA in [start, end) locked (mlock)? */
-static bool range_has_locked(struct mm *mm, u64 start, u64 end)
+/*
+ * Does a VMA of [start, end) refuse to drop its pages, as on Linux: a
+ * locked one for DONTNEED and FREE, and for FREE (lazy freeing) any but
+ * anonymous private memory?
+ */
+static bool refuses_to_drop(struct mm *mm, u64 start, u64 end, int advice)
 {
 	for (struct vm_area *v = find_vma_above(mm, start); v && v->start < end; v = find_vma_above(mm, v->end))
-		if (v->flags & VM_LOCKED)
-			return true;
-	return false;
-}
-
-/* Is any VMA in [start, end) backed by a file (shared anonymous memory included)? */
-static bool range_has_file(struct mm *mm, u64 start, u64 end)
-{
-	for (struct vm_area *v = find_vma_above(mm, start); v && v->start < end; v = find_vma_above(mm, v->end))
-		if (v->file)
+		if ((v->flags & VM_LOCKED) || (advice == MADV_FREE && v->file))
 			return true;
 	return false;
 }
@@ -293,10 +275,8 @@ long sys_madvise(u64 addr, u64 len, int advice)
 	down_read(&mm->mmap_lock);
 	if (!range_fully_mapped(mm, addr, end))
 		err = -ENOMEM;
-	else if ((advice == MADV_DONTNEED || advice == MADV_FREE) && range_has_locked(mm, addr, end))
-		err = -EINVAL;	/* locked pages stay, as on Linux */
-	else if (advice == MADV_FREE && range_has_file(mm, addr, end))
-		err = -EINVAL;	/* only anonymous private memory can be freed lazily (Linux) */
+	else if ((advice == MADV_DONTNEED || advice == MADV_FREE) && refuses_to_drop(mm, addr, end, advice))
+		err = -EINVAL;
 	/*
 	 * DONTNEED (and FREE, which may act the same) drops the pages: private
 	 * anonymous memory reads back as zeros, file and shared memory as the
@@ -308,8 +288,8 @@ long sys_madvise(u64 addr, u64 len, int advice)
 	else if (advice == MADV_WILLNEED)
 		for (struct vm_area *v = find_vma(mm, addr); v && v->start < end; v = find_vma_above(mm, v->end))
 			if (v->file)
-				readahead_file_range(v->file, v->pgoff + ((MAX(addr, v->start) - v->start) >> PAGE_SHIFT),
-						     v->pgoff + ((MIN(end, v->end) - v->start) >> PAGE_SHIFT));
+				readahead_file_range(v->file, vma_pgoff(v, MAX(addr, v->start)),
+						     vma_pgoff(v, MIN(end, v->end)));
 	up_read(&mm->mmap_lock);
 	return err;
 }

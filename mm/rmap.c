@@ -26,7 +26,7 @@
 static bool vma_file_range(const struct vm_area *v, unsigned long first, unsigned long last,
 			   u64 *start, u64 *end)
 {
-	unsigned long vma_last = v->pgoff + ((v->end - v->start) >> PAGE_SHIFT) - 1;
+	unsigned long vma_last = vma_pgoff(v, v->end) - 1;
 
 	if (last < v->pgoff || first > vma_last)
 		return false;

@@ -4,7 +4,8 @@
  * changes), except zap_page_range when the reverse map (rmap.c) calls it
  * for a truncate: then only the file's i_mmap_lock is held, and it relies
  * on the page-table lock alone (page tables are freed only by mm_put,
- * after the VMAs are off their files' lists).  A sorted list with a one-entry lookup cache: simple to read,
+ * after the VMAs are off their files' lists).  A sorted list with a
+ * one-entry lookup cache: simple to read,
  * and processes here have tens of VMAs, not thousands.
  */
 #include <err.h>
@@ -32,6 +33,18 @@ struct vm_area *find_vma(struct mm *mm, u64 addr)
 		}
 	}
 	return NULL;
+}
+
+bool range_fully_mapped(struct mm *mm, u64 start, u64 end)
+{
+	while (start < end) {
+		struct vm_area *v = find_vma(mm, start);
+
+		if (!v)
+			return false;
+		start = v->end;
+	}
+	return true;
 }
 
 /* The first VMA that ends above addr (the one containing it, or the next). */
@@ -143,8 +156,7 @@ int vma_split(struct mm *mm, struct vm_area *v, u64 addr)
 	struct address_space *m = vma_mapping(v);
 	struct vm_area *upper;
 
-	upper = vma_new(mm, addr, v->end, v->flags, v->file,
-			v->pgoff + ((addr - v->start) >> PAGE_SHIFT));
+	upper = vma_new(mm, addr, v->end, v->flags, v->file, vma_pgoff(v, addr));
 	if (!upper)
 		return -ENOMEM;
 	if (m)

@@ -4,6 +4,7 @@
 #   make run      boot the ISO in QEMU with the serial console on this terminal
 #   make test     every test; ends with "N passed, N failed"
 #   make bench    benchmarks on Pagoda and on Linux in the same QEMU
+#   make demo-deadlock  the lock validator catching write()'s classic deadlock
 #   make gdb      boot QEMU stopped, with gdb attached to the kernel
 #   make deps     install (as root) or list the Debian packages needed
 #   make clean
@@ -20,6 +21,12 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 	-fstack-protector-strong -mstack-protector-guard=global \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
 	-MMD -MP
+# The lock validator (include/lockdep.h) is in every kernel but the
+# benchmarks' (make bench builds its own, LOCKDEP=0, in build/nolockdep).
+LOCKDEP ?= 1
+ifeq ($(LOCKDEP),1)
+CFLAGS += -DCONFIG_LOCKDEP
+endif
 NASMFLAGS := -f elf64 -g -F dwarf -w+all -Ikernel/
 LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments -T linker.ld
 
@@ -46,7 +53,7 @@ KERNEL := $(BUILD)/kernel.elf
 ISO := $(BUILD)/pagoda.iso
 CMDLINE ?=
 
-.PHONY: all iso run gdb test bench clean deps check-deps
+.PHONY: all iso run gdb test bench demo-deadlock clean deps check-deps
 all: check-deps $(KERNEL) $(USER_TESTS) $(HELPERS) $(BENCH) $(INITRAMFS) $(ROOTFS) $(ISO)
 
 check-deps:
@@ -161,8 +168,17 @@ test: all
 	python3 tests/harness.py --kernel $(KERNEL)
 
 # Pagoda and Linux side by side (tests/bench.py); writes docs/performance.md.
+# The kernel measured is built without the lock validator, from the same
+# sources, in $(BUILD)/nolockdep, and copied next to the test programs.
+BENCH_KERNEL := $(BUILD)/kernel-nolockdep.elf
 bench: all
-	python3 tests/bench.py --kernel $(KERNEL)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/nolockdep LOCKDEP=0 $(BUILD)/nolockdep/kernel.elf
+	@cp $(BUILD)/nolockdep/kernel.elf $(BENCH_KERNEL)
+	python3 tests/bench.py --kernel $(BENCH_KERNEL)
+
+# The naive write path deadlocks on purpose; see the lock validator report it.
+demo-deadlock: all
+	python3 tests/demo_deadlock.py --kernel $(KERNEL)
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,7 @@
  * registers itself here.
  */
 #include <apic.h>
+#include <hung_task.h>
 #include <printk.h>
 #include <serial.h>
 #include <spinlock.h>
@@ -98,6 +99,7 @@ static void serial_interrupt(struct trap_frame *tf)
 	while (inb(COM1 + UART_LSR) & LSR_DATA_READY) {
 		char c = (char)inb(COM1 + UART_DATA);
 
+		console_dump_key(c);	/* Ctrl-T twice: print every task */
 		if (receive_handler)
 			receive_handler(c);
 	}

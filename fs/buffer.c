@@ -112,7 +112,8 @@ static void evict_locked(struct list_head *victims)
 }
 
 /* The buffer for the block, locked and referenced, read or not; NULL if out of memory. */
-static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size)
+static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size,
+				 enum buffer_role role)
 {
 	struct list_head victims = LIST_HEAD_INIT(victims);
 	struct buffer *b, *fresh = NULL, *victim, *next;
@@ -142,7 +143,8 @@ static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size)
 		free_buffer(fresh);	/* someone else cached it meanwhile */
 	list_for_each_entry_safe(victim, next, &victims, lru_link)
 		free_buffer(victim);
-	mutex_lock(&b->lock);
+	/* The role is the lock's subclass; within it, ascending offset on the disk. */
+	mutex_lock_ordered(&b->lock, role, disk, blockno * size);
 	return b;
 }
 
@@ -169,9 +171,9 @@ static void buffer_bio_init(struct bio *bio, struct bio_vec *vec, struct buffer 
 	bio_add_page(bio, virt_to_page(b->data), b->size, (u64)b->data & (PAGE_SIZE - 1));
 }
 
-struct buffer *bread(struct gendisk *disk, u64 blockno, u32 size)
+struct buffer *bread(struct gendisk *disk, u64 blockno, u32 size, enum buffer_role role)
 {
-	struct buffer *b = buffer_get(disk, blockno, size);
+	struct buffer *b = buffer_get(disk, blockno, size, role);
 	struct bio_vec vec;
 	struct bio bio;
 
@@ -188,9 +190,9 @@ struct buffer *bread(struct gendisk *disk, u64 blockno, u32 size)
 	return b;
 }
 
-struct buffer *bget_zeroed(struct gendisk *disk, u64 blockno, u32 size)
+struct buffer *bget_zeroed(struct gendisk *disk, u64 blockno, u32 size, enum buffer_role role)
 {
-	struct buffer *b = buffer_get(disk, blockno, size);
+	struct buffer *b = buffer_get(disk, blockno, size, role);
 
 	if (!b)
 		return ERR_PTR(-ENOMEM);
@@ -291,21 +293,31 @@ static int collect_dirty(struct gendisk *disk, u64 *from, struct sync_batch *bat
 	return n;
 }
 
-/* Write one batch (buffers referenced, not locked) and wait; returns the errors. */
-static int write_batch(struct sync_batch *batch, int n)
+/*
+ * Write a batch (buffers referenced, not locked) and wait; returns the
+ * errors, and in *reached how many of the n it got to.  Each buffer keeps
+ * its lock until written, but only a lock taken while holding none is
+ * waited for: ext2 holds a buffer while it waits for alloc_mutex, whose
+ * holder may wait for a buffer this batch already holds.  A busy buffer
+ * ends the batch instead; the next one starts with it.
+ */
+static int write_batch(struct sync_batch *batch, int n, int *reached)
 {
 	struct blk_plug plug;
-	int submitted = 0;
+	int submitted = 0, i;
 
 	batch->pending = 1;	/* held by us until everything is submitted */
 	batch->errors = 0;
 	completion_init(&batch->done);
 	blk_start_plug(&plug);
-	for (int i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		struct buffer *b = batch->buffers[i];
 		struct bio *bio = &batch->bios[submitted];
 
-		mutex_lock(&b->lock);
+		if (submitted == 0)
+			mutex_lock(&b->lock);
+		else if (!mutex_trylock(&b->lock))
+			break;
 		if (!test_flag(b, B_DIRTY) || list_empty(&b->hash_link)) {
 			mutex_unlock(&b->lock);
 			continue;	/* cleaned or forgotten meanwhile */
@@ -318,6 +330,7 @@ static int write_batch(struct sync_batch *batch, int n)
 		batch->buffers[submitted++] = b;	/* keeps its lock until written */
 		blk_plug_bio(&plug, bio);
 	}
+	*reached = i;
 	blk_finish_plug(&plug);
 	if (__atomic_sub_fetch(&batch->pending, 1, __ATOMIC_ACQ_REL) == 0)
 		complete(&batch->done);
@@ -337,7 +350,7 @@ static int write_batch(struct sync_batch *batch, int n)
 int buffer_sync_disk(struct gendisk *disk)
 {
 	struct sync_batch *batch = kmalloc(sizeof(*batch), GFP_KERNEL);
-	int errors = 0, n;
+	int errors = 0, n, reached;
 	u64 from = 0;
 
 	if (!batch)
@@ -346,7 +359,9 @@ int buffer_sync_disk(struct gendisk *disk)
 		struct buffer *held[SYNC_BATCH];
 
 		memcpy(held, batch->buffers, n * sizeof(held[0]));
-		errors += write_batch(batch, n);
+		errors += write_batch(batch, n, &reached);
+		if (reached < n)
+			from = held[reached]->blockno;	/* busy: the next batch starts with it */
 		for (int i = 0; i < n; i++)
 			buffer_put(held[i]);
 	}

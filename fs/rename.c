@@ -23,12 +23,13 @@ static void lock_rename(struct dentry *p1, struct dentry *p2)
 		return;
 	}
 	mutex_lock(&p1->d_sb->s_rename_mutex);
+	/* The second is a declared nesting for the lock validator: this is the fixed order. */
 	if (d_ancestor(p2, p1)) {
 		inode_lock(p2->d_inode);
-		inode_lock(p1->d_inode);
+		inode_lock_nested(p1->d_inode, SINGLE_DEPTH_NESTING);
 	} else {
 		inode_lock(p1->d_inode);
-		inode_lock(p2->d_inode);
+		inode_lock_nested(p2->d_inode, SINGLE_DEPTH_NESTING);
 	}
 }
 

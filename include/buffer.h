@@ -18,9 +18,11 @@
  *
  * Locks: cache_lock (spinlock) guards the hash, the LRU list, each
  * buffer's refcount; a buffer's own lock (mutex) guards its data and
- * B_DIRTY.  Order: buffer lock -> cache_lock.  Lock buffers of one file
- * system in any order only under that file system's own serialization;
- * ext2 holds at most a few at once (see fs/ext2/README.md).
+ * B_DIRTY.  Order: buffer lock -> cache_lock.  Buffers are locked by role
+ * (enum buffer_role), outer roles first, and within a role in ascending
+ * disk offset; the lock validator checks both.  Nobody waits for a buffer
+ * lock while holding one of the same role out of that order (sync writes
+ * a batch with trylocks past its first buffer).
  */
 #ifndef PAGODA_BUFFER_H
 #define PAGODA_BUFFER_H
@@ -36,6 +38,13 @@ enum buffer_flag {
 	B_WRITE_ERROR,	/* the last write of it failed */
 };
 
+/* What a block is for, which fixes the order its lock is taken in (outer first). */
+enum buffer_role {
+	BUFFER_FILE_BLOCK,	/* a file's own: directory, indirect and symlink blocks */
+	BUFFER_FS_METADATA,	/* group descriptors, bitmaps, inode tables */
+	BUFFER_SUPER,		/* the super block: innermost */
+};
+
 struct buffer {
 	struct gendisk *disk;		/* fixed */
 	u64 blockno;			/* fixed: in units of size */
@@ -49,12 +58,12 @@ struct buffer {
 };
 
 /* The block, locked, uptodate and referenced; ERR_PTR(-EIO / -ENOMEM). */
-struct buffer *bread(struct gendisk *disk, u64 blockno, u32 size);
+struct buffer *bread(struct gendisk *disk, u64 blockno, u32 size, enum buffer_role role);
 /*
  * The block, locked and referenced, its old contents not read but zeroed:
  * for a block just allocated, that will be written whole.
  */
-struct buffer *bget_zeroed(struct gendisk *disk, u64 blockno, u32 size);
+struct buffer *bget_zeroed(struct gendisk *disk, u64 blockno, u32 size, enum buffer_role role);
 /* The holder changed the data: it must reach the disk. */
 void bmark_dirty(struct buffer *b);
 /* Unlock and drop the reference bread() gave. */

@@ -150,6 +150,11 @@ static inline unsigned long i_size_pages(const struct inode *inode)
 /* The inode lock: exclusive to change a directory's names or a file's size. */
 static inline void inode_lock(struct inode *inode) { down_write(&inode->i_rwsem); }
 static inline void inode_unlock(struct inode *inode) { up_write(&inode->i_rwsem); }
+/* A second inode lock inside one held (rename's two directories), in an order the caller fixed. */
+static inline void inode_lock_nested(struct inode *inode, unsigned int subclass)
+{
+	down_write_nested(&inode->i_rwsem, subclass);
+}
 static inline void inode_lock_shared(struct inode *inode) { down_read(&inode->i_rwsem); }
 static inline void inode_unlock_shared(struct inode *inode) { up_read(&inode->i_rwsem); }
 

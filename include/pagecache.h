@@ -174,6 +174,9 @@ void mark_page_accessed(struct page *page);
 bool page_is_lru_newest(struct page *page);	/* for self-tests */
 unsigned long nr_cached_pages(void);
 
+/* Boot options of the page cache (write_path=naive). */
+void filemap_init(void);
+
 void lock_page(struct page *page);
 bool trylock_page(struct page *page);
 void unlock_page(struct page *page);

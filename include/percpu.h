@@ -46,6 +46,8 @@ struct cpu {
 	/* Interrupt-disable nesting, owned by this CPU (see spinlock.c). */
 	int irq_off_depth;
 	bool irq_were_enabled;
+	int irq_nesting;	/* > 0 while an interrupt handler runs (traps.c) */
+	bool lockdep_busy;	/* the lock validator is running here (lockdep.c) */
 
 	u64 gdt[GDT_ENTRIES] __aligned(8);
 	struct tss tss __aligned(16);

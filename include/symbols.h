@@ -29,6 +29,8 @@ void print_symbol(u64 addr);
 int backtrace_collect(u64 rbp, u64 *out, int max);
 /* Print one line per frame of that chain. */
 void print_backtrace(u64 rbp);
+/* Print one line per return address (as backtrace_collect gives them). */
+void print_frames(const u64 *ret, int n);
 /*
  * The backtrace of trapped code: the trapped instruction, then the frame
  * chain.  A leaf function that needs no stack gets no frame from the

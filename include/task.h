@@ -133,6 +133,14 @@ struct task {
 	struct rlimit_k rlim[RLIM_NLIMITS];	/* own: resource limits */
 	struct completion *vfork_done;	/* own: a vfork parent waits on it until we exec or exit */
 
+	/* The lock validator's stack of the locks it holds (kernel/lockdep.c). */
+#ifdef CONFIG_LOCKDEP
+	int lockdep_depth;		/* own (and its interrupt handlers) */
+	struct held_lock held_locks[MAX_HELD_LOCKS];
+#endif
+	u64 sleep_start_ns;		/* own (read by the watchdog): when an untimed uninterruptible sleep began, else 0 */
+	u64 hung_reported_ns;		/* tasklist_lock: the sleep the watchdog reported */
+
 	/* The user's x87/SSE registers, saved while another task runs (fxsave). */
 	u8 fpu[512] __aligned(16);	/* own */
 };

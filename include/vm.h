@@ -17,6 +17,7 @@
 #define PAGODA_VM_H
 
 #include <list.h>
+#include <mm.h>
 #include <mutex.h>
 #include <paging.h>
 #include <spinlock.h>

@@ -34,7 +34,7 @@ struct waiter {
 	bool timed_out;		/* set by the timeout timer */
 };
 
-#define WAIT_QUEUE_INIT(name) { .lock = SPINLOCK_INIT("wait_queue"), .waiters = LIST_HEAD_INIT((name).waiters) }
+#define WAIT_QUEUE_INIT(name) { .lock = RAW_SPINLOCK_INIT("wait_queue"), .waiters = LIST_HEAD_INIT((name).waiters) }
 
 void wait_queue_init(struct wait_queue *wq);
 

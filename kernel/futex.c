@@ -166,9 +166,9 @@ static struct futex_bucket *bucket_of(const struct futex_key *key)
 	return &buckets[h >> (64 - FUTEX_HASH_BITS)];
 }
 
-static void bucket_lock(struct futex_bucket *b)
+static void bucket_lock(struct futex_bucket *b, unsigned int subclass)
 {
-	spin_lock(&b->lock);
+	spin_lock_nested(&b->lock, subclass);
 	if (!b->waiters.next)
 		list_init(&b->waiters);	/* first use */
 }
@@ -182,9 +182,9 @@ static void bucket_lock_two(struct futex_bucket *a, struct futex_bucket *b)
 		a = b;
 		b = t;
 	}
-	bucket_lock(a);
+	bucket_lock(a, 0);
 	if (b != a)
-		bucket_lock(b);
+		bucket_lock(b, SINGLE_DEPTH_NESTING);	/* the address order is the nesting */
 }
 
 static void bucket_unlock_two(struct futex_bucket *a, struct futex_bucket *b)
@@ -200,7 +200,7 @@ static struct futex_bucket *bucket_lock_of(struct futex_q *q)
 	for (;;) {
 		struct futex_bucket *b = READ_ONCE(q->bucket);
 
-		bucket_lock(b);
+		bucket_lock(b, 0);
 		if (b == READ_ONCE(q->bucket))
 			return b;	/* it only moves with this lock held: it stays */
 		spin_unlock(&b->lock);
@@ -289,7 +289,7 @@ static int wait_setup(struct futex_q *q, u32 *uaddr, bool shared, u32 val)
 		if (err)
 			return err;
 		b = bucket_of(&q->key);
-		bucket_lock(b);
+		bucket_lock(b, 0);
 		err = read_word_atomic(uaddr, &now);
 		if (!err && now == val) {
 			queue_waiter(q, b);
@@ -389,7 +389,7 @@ static long futex_wake_bitset(u32 *uaddr, bool shared, int nr_wake, u32 bitset)
 	if (err)
 		return err;
 	b = bucket_of(&key);
-	bucket_lock(b);
+	bucket_lock(b, 0);
 	for_each_waiter_safe(q, next, b) {
 		if (!key_match(&q->key, &key) || !(q->bitset & bitset))
 			continue;

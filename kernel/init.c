@@ -41,7 +41,7 @@ static void unpack_initramfs(void)
 static int init_args(struct exec_args *a)
 {
 	static const char *const env[] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin" };
-	const char *keys[] = { "user", "user_skip", "run", "stress_seconds", "test_disk",
+	const char *keys[] = { "user", "user_skip", "run", "run_arg", "stress_seconds", "test_disk",
 			       "test_disk_ro", "test_disk_eio_write", "test_disk_eio_read",
 			       "user_dir", "test_small_disk", "durable" };
 	char value[512], word[600];
@@ -105,6 +105,7 @@ void kernel_init(void *arg)
 	int err;
 
 	(void)arg;
+	filemap_init();
 	vfs_init();
 	if (!vfs_root_is_disk())
 		unpack_initramfs();

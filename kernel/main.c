@@ -14,6 +14,7 @@
 #include <cmdline.h>
 #include <cpu.h>
 #include <fpu.h>
+#include <hung_task.h>
 #include <kstack.h>
 #include <ktest.h>
 #include <mm.h>
@@ -88,6 +89,7 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	if (!kthread_create(kernel_init, NULL, "kernel_init"))
 		panic("cannot create the first kernel thread");
 	reaper_start();
+	hung_task_start();
 	cpu_idle_loop();
 }
 

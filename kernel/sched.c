@@ -27,7 +27,8 @@
 #include <vm.h>
 #include <x86.h>
 
-struct spinlock rq_lock = SPINLOCK_INIT("rq");
+/* Raw (not validated): it passes from task to task across a switch, and nests inside everything. */
+struct spinlock rq_lock = RAW_SPINLOCK_INIT("rq");
 static struct list_head run_queue = LIST_HEAD_INIT(run_queue);	/* rq_lock */
 static struct spinlock reaper_lock = SPINLOCK_INIT("reaper");
 static struct list_head dead_tasks = LIST_HEAD_INIT(dead_tasks);	/* reaper_lock: to free */
@@ -154,8 +155,9 @@ static void reaper(void *arg)
 	(void)arg;
 	for (;;) {
 		spin_lock(&reaper_lock);
+		/* Interruptible: waiting for work is not a hang (kernel threads get no signals). */
 		while (list_empty(&dead_tasks))
-			wait_sleep(&reaper_wait, &reaper_lock, false);
+			wait_sleep(&reaper_wait, &reaper_lock, true);
 		spin_unlock(&reaper_lock);
 		free_dead_tasks();
 	}

@@ -6,12 +6,18 @@
 #include <spinlock.h>
 #include <x86.h>
 
-void spin_init(struct spinlock *lock, const char *name)
+void spin_init_class(struct spinlock *lock, const char *name, const char *file, int line)
 {
 	lock->next_ticket = 0;
 	lock->now_serving = 0;
 	lock->owner_cpu = -1;
 	lock->name = name;
+#ifdef CONFIG_LOCKDEP
+	lockdep_map_init(&lock->dep_map, name, file, line);
+#else
+	(void)file;
+	(void)line;
+#endif
 }
 
 /*
@@ -50,11 +56,12 @@ bool spin_holding(struct spinlock *lock)
 	       READ_ONCE(lock->now_serving) != READ_ONCE(lock->next_ticket);
 }
 
-void spin_lock(struct spinlock *lock)
+static void spin_acquire(struct spinlock *lock, unsigned int subclass, u64 ip)
 {
 	u16 ticket;
 
 	push_irq_off();
+	lock_acquire(&lock->dep_map, subclass, lock, LOCK_EXCLUSIVE, false, ip);
 	if (spin_holding(lock))
 		panic("spin_lock: CPU %d already holds %s", this_cpu()->id, lock->name);
 
@@ -64,10 +71,21 @@ void spin_lock(struct spinlock *lock)
 	lock->owner_cpu = this_cpu()->id;
 }
 
+void spin_lock(struct spinlock *lock)
+{
+	spin_acquire(lock, 0, CALLER_IP);
+}
+
+void spin_lock_nested(struct spinlock *lock, unsigned int subclass)
+{
+	spin_acquire(lock, subclass, CALLER_IP);
+}
+
 void spin_unlock(struct spinlock *lock)
 {
 	if (!spin_holding(lock))
 		panic("spin_unlock: CPU %d does not hold %s", this_cpu()->id, lock->name);
+	lock_release(&lock->dep_map, lock);
 	lock->owner_cpu = -1;
 	__atomic_store_n(&lock->now_serving, lock->now_serving + 1, __ATOMIC_RELEASE);
 	pop_irq_off();

@@ -6,7 +6,9 @@
 
 KTEST(spinlock_disables_interrupts_and_nests)
 {
-	struct spinlock a = SPINLOCK_INIT("test_a"), b = SPINLOCK_INIT("test_b");
+	/* Two lines: two classes (a class is where a lock is initialised). */
+	struct spinlock a = SPINLOCK_INIT("test_a");
+	struct spinlock b = SPINLOCK_INIT("test_b");
 
 	KEXPECT(irqs_enabled());
 	spin_lock(&a);

@@ -85,7 +85,7 @@ int backtrace_collect(u64 rbp, u64 *out, int max)
 	return n;
 }
 
-static void print_frames(const u64 *ret, int n)
+void print_frames(const u64 *ret, int n)
 {
 	for (int i = 0; i < n; i++) {
 		/*

@@ -140,10 +140,12 @@ void trap_dispatch(struct trap_frame *tf)
 		/* Spurious interrupts (APIC or the masked PICs) get no EOI. */
 		if (v == VEC_SPURIOUS || v == VEC_PIC_SPURIOUS_MASTER || v == VEC_PIC_SPURIOUS_SLAVE)
 			return;
+		this_cpu()->irq_nesting++;
 		if (irq_handlers[v])
 			irq_handlers[v](tf);
 		else if (!irq_run_handlers(v))
 			pr_warn("unexpected interrupt on vector %lu", v);
+		this_cpu()->irq_nesting--;
 		lapic_eoi();
 		return;
 	}

@@ -12,7 +12,7 @@
 
 void wait_queue_init(struct wait_queue *wq)
 {
-	spin_init(&wq->lock, "wait_queue");
+	raw_spin_init(&wq->lock, "wait_queue");
 	list_init(&wq->waiters);
 }
 
@@ -43,10 +43,14 @@ static int do_wait_sleep(struct wait_queue *wq, struct spinlock *held, bool inte
 	if (!(interruptible && signal_pending(current)) && !READ_ONCE(w.woken) &&
 	    !READ_ONCE(w.timed_out)) {
 		current->state = interruptible ? TASK_SLEEPING : TASK_SLEEPING_UNINTERRUPTIBLE;
+		/* What the hung-task watchdog looks for: a sleep only a wake_up ends. */
+		if (!interruptible && !ns)
+			current->sleep_start_ns = clock_ns();
 		if (held)
 			spin_unlock(held);	/* only now: a waker needs rq_lock to wake us */
 		schedule_locked();
 		slept = true;
+		WRITE_ONCE(current->sleep_start_ns, 0);
 	} else {
 		spin_unlock(&rq_lock);
 	}

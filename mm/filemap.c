@@ -12,14 +12,17 @@
  *             mapping->tree_lock      (spinlock: the index)
  *             lru_lock                (spinlock: the LRU list; taken alone)
  * A page lock is never held while taking mmap_lock or touching user
- * memory with page faults enabled: see generic_file_write.
+ * memory with page faults enabled: see generic_file_write (and its
+ * teaching mode, write_path=naive, which breaks that rule on purpose).
  */
 #include <blkdev.h>
+#include <cmdline.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fs.h>
 #include <pagecache.h>
+#include <printk.h>
 #include <sched.h>
 #include <string.h>
 #include <uio.h>
@@ -71,7 +74,7 @@ static struct page_wait_bucket *bucket_of(struct page *page)
 {
 	if (!page_wait_ready) {
 		for (int i = 0; i < PAGE_WAIT_BUCKETS; i++) {
-			spin_init(&page_wait[i].lock, "page_wait");
+			raw_spin_init(&page_wait[i].lock, "page_wait");
 			wait_queue_init(&page_wait[i].wq);
 		}
 		page_wait_ready = true;
@@ -108,16 +111,40 @@ static void wake_page_waiters(struct page *page)
 	spin_unlock(&b->lock);
 }
 
+/*
+ * The page lock is one class for the lock validator, and each page is its
+ * own instance: nesting is allowed in ascending index within one file.
+ */
+#ifdef CONFIG_LOCKDEP
+static struct lockdep_map page_lock_map = LOCKDEP_MAP_INIT("page lock", __FILE__, __LINE__);
+
+void lockdep_page_lock(const void *page, const void *mapping, unsigned long index,
+		       bool trylock, u64 ip)
+{
+	/* A page outside any file (a self-test's) is its own key. */
+	lock_acquire_ordered(&page_lock_map, 0, page, mapping ? mapping : page, index, trylock, ip);
+}
+
+void lockdep_page_unlock(const void *page)
+{
+	lock_release(&page_lock_map, page);
+}
+#endif
+
 bool trylock_page(struct page *page)
 {
-	return !test_and_set_locked(page);
+	if (test_and_set_locked(page))
+		return false;
+	lockdep_page_lock(page, page->mapping, page->index, true, CALLER_IP);
+	return true;
 }
 
 void lock_page(struct page *page)
 {
 	struct page_wait_bucket *b;
 
-	if (trylock_page(page))
+	lockdep_page_lock(page, page->mapping, page->index, false, CALLER_IP);
+	if (!test_and_set_locked(page))
 		return;
 	b = bucket_of(page);
 	spin_lock(&b->lock);
@@ -132,6 +159,7 @@ void lock_page(struct page *page)
 
 void unlock_page(struct page *page)
 {
+	lockdep_page_unlock(page);
 	if (clear_bit_see_waiters(page, PG_locked))
 		wake_page_waiters(page);
 }
@@ -351,6 +379,7 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 		page_set_flag(page, PG_locked);
 		page->mapping = m;
 		page->index = index;
+		lockdep_page_lock(page, m, index, true, CALLER_IP);
 		get_page(page);		/* one reference for the cache, one for the caller */
 		spin_lock(&m->tree_lock);
 		err = page_index_insert(m, index, page);
@@ -362,6 +391,7 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 			lru_add(page);
 			return page;
 		}
+		lockdep_page_unlock(page);
 		page->mapping = NULL;
 		page_clear_flag(page, PG_locked);
 		put_page(page);
@@ -562,6 +592,41 @@ static struct page *write_begin(struct file *file, u64 pos, size_t offset, size_
 }
 
 /*
+ * Teaching mode, boot option write_path=naive: write() copies from user
+ * memory with page faults enabled while it holds the page lock, as Linux
+ * did before 2.6.24.  A fault on a file page there needs a page lock
+ * (maybe this very one: write() from a mapping of the file itself), so it
+ * can deadlock; the lock validator reports the order that does it.
+ */
+static bool write_path_naive;
+
+void filemap_init(void)
+{
+	char value[16];
+
+	if (cmdline_get("write_path", value, sizeof(value)) && strcmp(value, "naive") == 0) {
+		write_path_naive = true;
+		pr_warn("write_path=naive: write() copies from user memory holding the page lock: "
+			"it can deadlock (for teaching)");
+	}
+}
+
+/* Step 4 below: copy the user's bytes into the locked page. */
+static size_t copy_into_locked_page(struct page *page, size_t offset, size_t bytes,
+				    struct iov_iter *from)
+{
+	char *dst = (char *)page_address(page) + offset;
+	size_t copied;
+
+	if (write_path_naive)
+		return copy_from_iter(dst, bytes, from);	/* may fault: the bug */
+	pagefault_disable();
+	copied = copy_from_iter_atomic(dst, bytes, from);
+	pagefault_enable();
+	return copied;
+}
+
+/*
  * The buffered write protocol (docs/design.md), one page-sized chunk at a
  * time:
  *  1. (throttling on dirty pages comes with writeback)
@@ -600,7 +665,9 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		bool was_uptodate;
 
 		iov_iter_advance(from, 0);	/* step past empty segments */
-		if (iov_iter_fault_in_readable(from, bytes) == MIN(bytes, iov_iter_single_seg_count(from))) {
+		/* (The naive path skips it: its copy faults pages in, holding the page lock.) */
+		if (!write_path_naive &&
+		    iov_iter_fault_in_readable(from, bytes) == MIN(bytes, iov_iter_single_seg_count(from))) {
 			err = -EFAULT;
 			break;
 		}
@@ -618,9 +685,7 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 			}
 		}
 		was_uptodate = page_test_flag(page, PG_uptodate);
-		pagefault_disable();
-		copied = copy_from_iter_atomic((char *)page_address(page) + offset, bytes, from);
-		pagefault_enable();
+		copied = copy_into_locked_page(page, offset, bytes, from);
 		if (!was_uptodate && copied < bytes) {
 			iov_iter_revert(from, copied);
 			copied = 0;

@@ -93,7 +93,8 @@ struct mm *mm_fork(struct mm *old)
 		}
 		fc.vma = v;
 		spin_lock(&old->page_table_lock);
-		spin_lock(&mm->page_table_lock);	/* nests: nobody else knows the child yet */
+		/* Nests (a second lock of its class): nobody else knows the child yet. */
+		spin_lock_nested(&mm->page_table_lock, SINGLE_DEPTH_NESTING);
 		fc.err = for_each_user_pte(old->pml4, v->start, v->end, copy_one_pte, &fc);
 		spin_unlock(&mm->page_table_lock);
 		spin_unlock(&old->page_table_lock);

@@ -3,6 +3,7 @@
  * and the exception table the fault handler consults.
  */
 #include <errno.h>
+#include <lockdep.h>
 #include <mm.h>
 #include <sched.h>
 #include <string.h>
@@ -32,6 +33,7 @@ size_t copy_from_user(void *dst, const void *user_src, size_t n)
 {
 	if (!access_ok(user_src, n))
 		return n;
+	lockdep_might_fault(CALLER_IP);
 	return raw_copy_user(dst, user_src, n);
 }
 
@@ -39,6 +41,7 @@ size_t copy_to_user(void *user_dst, const void *src, size_t n)
 {
 	if (!access_ok(user_dst, n))
 		return n;
+	lockdep_might_fault(CALLER_IP);
 	return raw_copy_user(user_dst, src, n);
 }
 
@@ -53,6 +56,7 @@ size_t clear_user(void *user_dst, size_t n)
 {
 	if (!access_ok(user_dst, n))
 		return n;
+	lockdep_might_fault(CALLER_IP);
 	return raw_clear_user(user_dst, n);
 }
 
@@ -67,6 +71,7 @@ long strncpy_from_user(char *dst, const char *user_src, size_t max)
 		return -EFAULT;
 	if ((u64)user_src + max > USER_SPACE_END)
 		max = USER_SPACE_END - (u64)user_src;
+	lockdep_might_fault(CALLER_IP);
 	len = raw_strncpy_user(dst, user_src, max);
 	if (len < 0)
 		return -EFAULT;
@@ -103,6 +108,7 @@ size_t fault_in_readable(const void *user_addr, size_t n)
 		return 0;
 	if (!access_ok(user_addr, n))
 		return n;
+	lockdep_might_fault(CALLER_IP);
 	/* One byte in each page is enough to fault the page in. */
 	for (u64 p = addr; p < end; p = ALIGN_DOWN(p, PAGE_SIZE) + PAGE_SIZE)
 		if (raw_probe_user((const void *)p) < 0)

@@ -13,6 +13,9 @@ Suites, each introduced by a `# suite WHAT on WHERE` line:
                             read-only one, a scratch one, two with injected
                             errors), then the scratch image checked from here
   blk on linux              the same program on Linux (../shared/peers/linux/run)
+  naive write path on pagoda  [mmap]'s deadlock tests 1-3 with write_path=naive:
+                            each must be reported by the lock validator or the
+                            hung-task watchdog within 30 s
   ... on pagoda -smp 4      the kernel and user suites again, on four CPUs
   harness self-test on host this harness against a fake QEMU (tests/fake/)
 A test that hangs or panics is reported as that test's failure, with the tail
@@ -43,6 +46,7 @@ MKISO = os.path.join(TESTS_DIR, 'mkiso.sh')
 QEMU = os.path.join(TESTS_DIR, 'qemu.sh')
 
 WORKERS = 2       # the machine has 2 cores; each QEMU (TCG, -smp 1) uses one
+UNTIL_GRACE = 3   # seconds a run goes on after the line it was waiting for
 TAIL = 40         # lines of serial log shown with a failure
 HANG = 'hang'     # expected "exit status" of a check that must time out
 
@@ -104,6 +108,7 @@ class Run:
     timed_out: bool = False
     error: str = None        # set if the run could not even start
     disk_dir: str = None     # where its disk images are (boots with disks)
+    caught_at: float = None  # when a line matched `until` (the run was then ended)
 
 
 # Running processes, so that an interrupted harness can kill them: they are
@@ -111,10 +116,12 @@ class Run:
 live, live_lock, stopping = set(), threading.Lock(), threading.Event()
 
 
-def run_console(name, cmd, timeout, opts, cwd=None):
+def run_console(name, cmd, timeout, opts, cwd=None, until=None):
     """Run cmd, reading its output line by line as it comes so that each line
     gets a time stamp, and kill its whole process group after `timeout` s.
-    Usable for QEMU (the serial console) as for a test binary on the host."""
+    Usable for QEMU (the serial console) as for a test binary on the host.
+    until: a regex; once a line matches it, the run gets UNTIL_GRACE more
+    seconds (to finish printing) and is then ended, with run.caught_at set."""
     run = Run(name, os.path.join(opts.logs, name + '.log'), timeout)
     with open(run.log_path, 'w', errors='replace') as log:
         log.write('## harness: %s (timeout %gs)\n' % (' '.join(cmd), timeout))
@@ -129,20 +136,34 @@ def run_console(name, cmd, timeout, opts, cwd=None):
                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
             live.add(proc)
 
+        caught = threading.Event()
+
         def read():
             for raw in proc.stdout:
                 text = raw.decode('utf-8', 'replace').rstrip('\r\n')
                 run.lines.append((time.monotonic() - start, text))
                 log.write(text + '\n')
                 log.flush()          # so `tail -f` on the log follows the boot
+                if until and run.caught_at is None and until.search(clean(text)):
+                    run.caught_at = run.lines[-1][0]
+                    caught.set()
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         try:
-            run.status = proc.wait(timeout)
+            if until:
+                deadline = start + timeout
+                while proc.poll() is None and not caught.is_set() and time.monotonic() < deadline:
+                    caught.wait(0.2)
+                if caught.is_set():
+                    deadline = min(deadline, time.monotonic() + UNTIL_GRACE)
+                run.status = proc.wait(max(deadline - time.monotonic(), 0))
+            else:
+                run.status = proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            run.timed_out = True
+            run.timed_out = run.caught_at is None
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            run.status = run.status if run.timed_out else -signal.SIGKILL
         reader.join(10)
         with live_lock:
             live.discard(proc)
@@ -150,9 +171,10 @@ def run_console(name, cmd, timeout, opts, cwd=None):
     return run
 
 
-def boot(name, cmdline, timeout, opts, smp=1, disk_specs=()):
+def boot(name, cmdline, timeout, opts, smp=1, disk_specs=(), until=None):
     """Build an ISO with this kernel command line and boot it once, with
-    fresh disk images (tests/disks.py) attached if disk_specs names any."""
+    fresh disk images (tests/disks.py) attached if disk_specs names any
+    (until: see run_console)."""
     iso = os.path.join(opts.workdir, name + '.iso')
     modules = []
     initramfs = os.path.join(os.path.dirname(opts.kernel), 'initramfs.cpio')
@@ -167,7 +189,7 @@ def boot(name, cmdline, timeout, opts, smp=1, disk_specs=()):
     disk_dir = os.path.join(opts.workdir, name + '.disks')
     try:
         run = run_console(name, [QEMU, '--test', '--smp', str(smp), iso] +
-                          disks.create(disk_dir, disk_specs), timeout, opts)
+                          disks.create(disk_dir, disk_specs), timeout, opts, until=until)
         run.disk_dir = disk_dir
         return run
     finally:
@@ -178,6 +200,8 @@ def describe(run):
     """How a run ended, in words."""
     if run.error:
         return run.error
+    if run.caught_at is not None:
+        return 'ended by the harness %.1f s after a line it waited for' % (UNTIL_GRACE)
     if run.timed_out:
         return 'hang (timeout %gs)' % run.timeout
     if run.status == EXIT_PANIC:
@@ -303,18 +327,46 @@ class Totals:
 
 # ----------------------------------------------------------------- suites --
 
+# What the lock validator and the hung-task watchdog print (kernel/lockdep_report.c,
+# kernel/hung_task.c).  Those a self-test provokes say "(expected by a self-test)".
+KERNEL_REPORT = re.compile(r'WARNING: possible (circular locking dependency|recursive locking) '
+                           r'detected|INFO: task \S+ blocked for more than \d+ seconds')
+EXPECTED_REPORT = '(expected by a self-test)'
+
+
+def check_kernel_reports(report, runs, label):
+    """One result for a suite's boots: no lock validator or hung-task report
+    that no self-test asked for.  A correct kernel prints none."""
+    for run in runs:
+        text = [clean(line) for _, line in run.lines]
+        for i, line in enumerate(text):
+            if KERNEL_REPORT.search(line) and EXPECTED_REPORT not in line:
+                report.result(label + '/no lock validator or hung-task report', False,
+                              line.strip(), details=text[max(i - 2, 0):i + 60], run=run)
+                return
+    report.result(label + '/no lock validator or hung-task report', True)
+
+
 def boot_suite(opts, key='ktest', pattern=None, timeout=None, smp=1, extra=(), label=None,
                disk_specs=()):
     """Tests run by one boot, chosen with KEY=GLOB on the command line
     (ktest=* for the kernel's self-tests).  A test that hangs or panics is
     reported, then the kernel boots again with KEY_skip= naming every such
-    test so far, to run the rest.  The report keeps the runs (report.runs)."""
+    test so far, to run the rest.  The report keeps the runs (report.runs).
+    Last, the boots' logs must hold no unasked-for lock validator report."""
+    label = label or (key if smp == 1 else '%s-smp%d' % (key, smp))
+    report = boot_suite_runs(opts, key, pattern, timeout, smp, extra, label, disk_specs)
+    check_kernel_reports(report, report.runs, label)
+    return report
+
+
+def boot_suite_runs(opts, key, pattern, timeout, smp, extra, label, disk_specs):
+    """boot_suite's boots (see there)."""
     report, seen, skip = Report(), set(), []
     while True:
         cmdline = [key + '=' + (pattern or opts.filter or '*')] + list(extra)
         if skip:
             cmdline.append(key + '_skip=' + ','.join(skip))
-        label = label or (key if smp == 1 else '%s-smp%d' % (key, smp))
         name = label if not skip else '%s-skip%d' % (label, len(skip))
         run = boot(name, cmdline, timeout or opts.timeout, opts, smp, disk_specs)
         report.runs.append(run)
@@ -468,6 +520,40 @@ def durable_suite(opts):
     return report
 
 
+# [mmap]'s deadlock tests 1-3 (user/tests/mmap_deadlock.c): a write from a
+# mapping of the very page written; two processes, each writing the page the
+# other sources from; a write from a mapping another thread remaps and mlocks.
+NAIVE_DEADLOCK_TESTS = ['write_from_fresh_shared_mappings_of_the_file_itself',
+                        'two_processes_each_writing_the_page_the_other_sources_from',
+                        'write_from_a_mapping_that_another_thread_remaps_and_mlocks']
+NAIVE_CATCH_SECONDS = 30
+
+
+def naive_write_test(opts, test):
+    """Boot with write_path=naive (write() copies from user memory holding the
+    page lock) and run one deadlock test: the lock validator or the hung-task
+    watchdog must report it within NAIVE_CATCH_SECONDS of the test's start.
+    The run is ended then: the test itself never finishes."""
+    report, label = Report(), 'naive-write/' + test
+    cmdline = ['write_path=naive', 'run=/bin/tests/mmap_deadlock', 'run_arg=' + test]
+    run = boot('naive-' + test, cmdline, opts.timeout, opts, until=KERNEL_REPORT)
+    text = [clean(line) for _, line in run.lines]
+    started = next((when for when, line in run.lines
+                    if clean(line).startswith('# start mmap_deadlock/' + test)), None)
+    problem = None
+    if started is None:
+        problem = 'the test never started (%s)' % describe(run)
+    elif run.caught_at is None:
+        problem = 'no report (%s)' % describe(run)
+    elif run.caught_at - started > NAIVE_CATCH_SECONDS:
+        problem = 'reported %.1f s after the test started' % (run.caught_at - started)
+    first = next((line for line in text if KERNEL_REPORT.search(line)), '')
+    report.result('%s is caught within %d s' % (label, NAIVE_CATCH_SECONDS), problem is None,
+                  problem or '%.1f s: %s' % (run.caught_at - started, first.strip()),
+                  run=run if problem else None)
+    return report
+
+
 # The user programs written for ext2: on Linux they run on a fresh ext2 image.
 EXT2_PROGRAMS = ['dirscale', 'enospc', 'fsmeta', 'fsx', 'links', 'mmap_calls', 'mmap_deadlock',
                  'mmap_truncate', 'sparse', 'truncate', 'writes']
@@ -609,6 +695,9 @@ def main():
         suites.append(('blk on pagoda', [pool.submit(blk_suite, opts)]))
         suites.append(('user on pagoda, ext2 root', [pool.submit(user_ext2_suite, opts)]))
         suites.append(('durable on pagoda', [pool.submit(durable_suite, opts)]))
+        # The same tests pass in the user suites above, on the normal write path.
+        suites.append(('naive write path on pagoda', [pool.submit(naive_write_test, opts, test)
+                                                      for test in NAIVE_DEADLOCK_TESTS]))
         # Every user test must pass on Linux first: there, the expectation
         # itself is checked.
         suites.append(('user on host',

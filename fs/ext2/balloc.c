@@ -12,7 +12,7 @@
 /* The super block, in its locked buffer *bufp. */
 struct ext2_super_block *ext2_super(struct super_block *sb, struct buffer **bufp)
 {
-	struct buffer *b = bread(EXT2_SB(sb)->disk, 1, EXT2_SUPER_OFFSET);
+	struct buffer *b = bread(EXT2_SB(sb)->disk, 1, EXT2_SUPER_OFFSET, BUFFER_SUPER);
 
 	if (IS_ERR(b))
 		return ERR_CAST(b);
@@ -97,7 +97,7 @@ static s64 ext2_take_block_in_group(struct super_block *sb, u32 g, u32 from)
 	brelse(gb);
 	if (free == 0)
 		return 0;
-	bitmap = ext2_bread(sb, bitmap_block);
+	bitmap = ext2_bread(sb, bitmap_block, BUFFER_FS_METADATA);
 	if (IS_ERR(bitmap))
 		return PTR_ERR(bitmap);
 	bit = ext2_find_clear_bit(bitmap->data, from, nbits);
@@ -164,7 +164,7 @@ int ext2_free_block(struct super_block *sb, u32 block)
 	}
 	bitmap_block = gd->bg_block_bitmap;
 	brelse(gb);
-	bitmap = ext2_bread(sb, bitmap_block);
+	bitmap = ext2_bread(sb, bitmap_block, BUFFER_FS_METADATA);
 	if (IS_ERR(bitmap)) {
 		err = PTR_ERR(bitmap);
 		goto out;

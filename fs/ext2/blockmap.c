@@ -59,7 +59,7 @@ s64 ext2_block_map(struct inode *inode, u64 iblock)
 	mutex_lock(&ei->map_mutex);
 	block = ei->i_data[offsets[0]];
 	for (int level = 1; level < depth && block; level++) {
-		struct buffer *b = ext2_bread(inode->i_sb, block);
+		struct buffer *b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
 
 		if (IS_ERR(b)) {
 			mutex_unlock(&ei->map_mutex);
@@ -94,7 +94,7 @@ static s64 ext2_alloc_for(struct inode *inode, u32 near, bool meta)
 		return block;
 	EXT2_I(inode)->i_blocks += block_sectors(inode);
 	if (meta) {
-		struct buffer *b = bget_zeroed(sbi->disk, block, sbi->block_size);
+		struct buffer *b = bget_zeroed(sbi->disk, block, sbi->block_size, BUFFER_FILE_BLOCK);
 
 		if (IS_ERR(b))
 			return PTR_ERR(b);	/* allocated and counted: truncate frees it */
@@ -137,7 +137,7 @@ s64 ext2_block_map_create(struct inode *inode, u64 iblock, bool *new)
 			break;
 		if (held)
 			brelse(held);
-		held = ext2_bread(inode->i_sb, block);
+		held = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
 		if (IS_ERR(held)) {
 			block = PTR_ERR(held);
 			held = NULL;
@@ -161,7 +161,7 @@ struct buffer *ext2_new_block_buffer(struct inode *inode, u64 iblock)
 
 	if (block < 0)
 		return ERR_PTR(block);
-	return bget_zeroed(sbi->disk, block, sbi->block_size);
+	return bget_zeroed(sbi->disk, block, sbi->block_size, BUFFER_FILE_BLOCK);
 }
 
 /* File blocks covered by one block at `depth` levels of indirection (0: a data block). */
@@ -180,7 +180,7 @@ static int free_whole(struct inode *inode, u32 block, int depth)
 	int err = 0;
 
 	if (depth > 0) {
-		struct buffer *b = ext2_bread(inode->i_sb, block);
+		struct buffer *b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
 		u32 *entries;
 
 		if (IS_ERR(b))
@@ -221,7 +221,7 @@ static int free_from(struct inode *inode, u32 *slot, int depth, u64 base, u64 ke
 	}
 	if (depth == 0)
 		return 0;	/* a data block that stays */
-	b = ext2_bread(inode->i_sb, *slot);
+	b = ext2_bread(inode->i_sb, *slot, BUFFER_FILE_BLOCK);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 	for (u32 i = 0; i < EXT2_SB(inode->i_sb)->addr_per_block && !err; i++) {

@@ -12,6 +12,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <kmalloc.h>
 #include <printk.h>
 #include <string.h>
 #include "ext2.h"
@@ -44,7 +45,7 @@ struct buffer *ext2_dir_block(struct inode *dir, u64 n)
 		return ERR_PTR(block);
 	if (block == 0)
 		return NULL;
-	return ext2_bread(dir->i_sb, block);
+	return ext2_bread(dir->i_sb, block, BUFFER_FILE_BLOCK);
 }
 
 /*
@@ -108,24 +109,38 @@ static int ext2_readdir(struct file *file, struct dir_context *ctx)
 {
 	struct inode *dir = file->f_inode;
 	u32 block_size = EXT2_SB(dir->i_sb)->block_size;
+	/*
+	 * The entries go to user memory, which may fault (and a fault may need
+	 * this disk's buffers): so they are read from a copy of each block,
+	 * never with a buffer locked.  The directory's i_rwsem, held shared,
+	 * keeps the copy true.
+	 */
+	char *copy = kmalloc(block_size, GFP_KERNEL);
+	int err = 0;
 
+	if (!copy)
+		return -ENOMEM;
 	while (ctx->pos < dir->i_size) {
 		u64 n = ctx->pos / block_size;
 		struct buffer *b = ext2_dir_block(dir, n);
 		u32 offset = 0, start = ctx->pos % block_size;
 
-		if (IS_ERR(b))
-			return PTR_ERR(b);
+		if (IS_ERR(b)) {
+			err = PTR_ERR(b);
+			break;
+		}
 		if (!b) {
 			ctx->pos = (n + 1) * block_size;
 			continue;
 		}
+		memcpy(copy, b->data, block_size);
+		brelse(b);
 		/* Walk from the block's start, so a stale position lands on a record. */
 		while (offset < block_size) {
-			struct ext2_dir_entry *de = (void *)((char *)b->data + offset);
+			struct ext2_dir_entry *de = (void *)(copy + offset);
 
 			if (!ext2_dirent_ok(dir, de, offset, block_size)) {
-				brelse(b);
+				kfree(copy);
 				return -EIO;
 			}
 			if (offset >= start && de->inode) {
@@ -134,16 +149,16 @@ static int ext2_readdir(struct file *file, struct dir_context *ctx)
 
 				ctx->pos = n * block_size + offset;
 				if (!ctx->actor(ctx, de->name, de->name_len, de->inode, type)) {
-					brelse(b);
+					kfree(copy);
 					return 0;
 				}
 			}
 			offset += de->rec_len;
 		}
-		brelse(b);
 		ctx->pos = (n + 1) * block_size;
 	}
-	return 0;
+	kfree(copy);
+	return err;
 }
 
 const struct file_operations ext2_dir_ops = {

@@ -66,7 +66,8 @@ static inline struct ext2_inode_info *EXT2_I(struct inode *inode) { return inode
 extern struct file_system_type ext2_fs_type;
 /* Group descriptor g, in its locked buffer *bufp (brelse it). */
 struct ext2_group_desc *ext2_group_desc(struct super_block *sb, u32 g, struct buffer **bufp);
-struct buffer *ext2_bread(struct super_block *sb, u32 block);
+/* A block of the file system, checked to lie inside it (role: include/buffer.h). */
+struct buffer *ext2_bread(struct super_block *sb, u32 block, enum buffer_role role);
 
 /* balloc.c: bitmaps and counts.  The super block in its locked buffer *bufp. */
 struct ext2_super_block *ext2_super(struct super_block *sb, struct buffer **bufp);

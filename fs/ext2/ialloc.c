@@ -56,7 +56,7 @@ static s64 ext2_take_inode(struct super_block *sb, u32 g, bool dir)
 	gd = ext2_group_desc(sb, g, &gb);
 	if (IS_ERR(gd))
 		return PTR_ERR(gd);
-	bitmap = ext2_bread(sb, gd->bg_inode_bitmap);
+	bitmap = ext2_bread(sb, gd->bg_inode_bitmap, BUFFER_FS_METADATA);
 	if (IS_ERR(bitmap)) {
 		brelse(gb);
 		return PTR_ERR(bitmap);
@@ -147,21 +147,23 @@ void ext2_release_inode_number(struct super_block *sb, u64 ino, bool dir)
 	gd = ext2_group_desc(sb, g, &gb);
 	if (IS_ERR(gd))
 		goto out;
-	bitmap = ext2_bread(sb, gd->bg_inode_bitmap);
+	bitmap = ext2_bread(sb, gd->bg_inode_bitmap, BUFFER_FS_METADATA);
 	if (IS_ERR(bitmap)) {
 		brelse(gb);
 		goto out;
 	}
 	brelse(gb);
-	if (ext2_test_bit(bitmap->data, bit)) {
-		ext2_change_bit(bitmap->data, bit, false);
-		bmark_dirty(bitmap);
-		ext2_update_counts(sb, g, 0, +1, dir ? -1 : 0);
-	} else {
+	if (!ext2_test_bit(bitmap->data, bit)) {
+		brelse(bitmap);
 		pr_err("ext2: %s: freeing inode %lu, which is free already", sbi->disk->name,
 		       (unsigned long)ino);
+		goto out;
 	}
+	ext2_change_bit(bitmap->data, bit, false);
+	bmark_dirty(bitmap);
+	/* Let go of it first: the counts' buffers come before it on the disk (buffer.h). */
 	brelse(bitmap);
+	ext2_update_counts(sb, g, 0, +1, dir ? -1 : 0);
 out:
 	mutex_unlock(&sbi->alloc_mutex);
 }

@@ -5,6 +5,7 @@
 #include <err.h>
 #include <errno.h>
 #include <kmalloc.h>
+#include <lockdep.h>
 #include <printk.h>
 #include <string.h>
 #include "ext2.h"
@@ -26,7 +27,7 @@ struct ext2_inode *ext2_raw_inode(struct super_block *sb, u64 ino, struct buffer
 		return ERR_CAST(gd);
 	table = gd->bg_inode_table;
 	brelse(b);
-	b = ext2_bread(sb, table + offset / sbi->block_size);
+	b = ext2_bread(sb, table + offset / sbi->block_size, BUFFER_FS_METADATA);
 	if (IS_ERR(b))
 		return ERR_CAST(b);
 	*bufp = b;
@@ -84,7 +85,7 @@ static int ext2_read_link(struct inode *inode)
 		block = ext2_block_map(inode, 0);
 		if (block <= 0)
 			return block < 0 ? block : -EIO;
-		b = ext2_bread(inode->i_sb, block);
+		b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
 		if (IS_ERR(b))
 			return PTR_ERR(b);
 		memcpy(inode->i_link, b->data, inode->i_size);
@@ -218,7 +219,7 @@ struct inode *ext2_iget(struct super_block *sb, u64 ino)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 	struct ext2_inode_info *ei;
-	struct ext2_inode *raw;
+	struct ext2_inode *raw, copy;
 	struct inode *inode;
 	struct buffer *b;
 	int err;
@@ -248,8 +249,14 @@ struct inode *ext2_iget(struct super_block *sb, u64 ino)
 		goto out;
 	}
 	inode->i_fs_info = ei;
-	err = ext2_fill_inode(inode, raw);
+	/*
+	 * Let go of the inode table's buffer first: filling in a slow
+	 * symlink reads its block, and metadata buffers are taken inside
+	 * file blocks, never around them (include/buffer.h).
+	 */
+	copy = *raw;
 	brelse(b);
+	err = ext2_fill_inode(inode, &copy);
 	if (err) {
 		pr_err("ext2: %s: inode %lu is corrupt (%d)", sbi->disk->name, (unsigned long)ino, err);
 		ext2_free_new_inode(inode);
@@ -376,6 +383,8 @@ static int ext2_readpage(struct file *file, struct page *page)
 		unlock_page(page);
 		return err;
 	}
+	/* The lock is the I/O's now: the validator must not see this task hold it. */
+	lockdep_page_unlock(page);
 	page_io_put(io);	/* the submitter's share: a page of holes ends here */
 	return 0;
 }

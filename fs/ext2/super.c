@@ -18,7 +18,7 @@ _Static_assert(sizeof(struct ext2_super_block) == 1024, "ext2 super block is 102
 _Static_assert(sizeof(struct ext2_group_desc) == 32, "ext2 group descriptor is 32 bytes");
 _Static_assert(sizeof(struct ext2_inode) == 128, "ext2 inode is 128 bytes");
 
-struct buffer *ext2_bread(struct super_block *sb, u32 block)
+struct buffer *ext2_bread(struct super_block *sb, u32 block, enum buffer_role role)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
 
@@ -26,13 +26,14 @@ struct buffer *ext2_bread(struct super_block *sb, u32 block)
 		pr_err("ext2: %s: block %u is outside the file system", sbi->disk->name, block);
 		return ERR_PTR(-EIO);
 	}
-	return bread(sbi->disk, block, sbi->block_size);
+	return bread(sbi->disk, block, sbi->block_size, role);
 }
 
 struct ext2_group_desc *ext2_group_desc(struct super_block *sb, u32 g, struct buffer **bufp)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
-	struct buffer *b = ext2_bread(sb, sbi->first_data_block + 1 + g / sbi->desc_per_block);
+	struct buffer *b = ext2_bread(sb, sbi->first_data_block + 1 + g / sbi->desc_per_block,
+				      BUFFER_FS_METADATA);
 
 	if (IS_ERR(b))
 		return ERR_CAST(b);
@@ -113,7 +114,7 @@ static int ext2_parse_super(struct ext2_sb_info *sbi, const struct ext2_super_bl
 static int ext2_statfs(struct super_block *sb, struct statfs *buf)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(sb);
-	struct buffer *b = bread(sbi->disk, 1, EXT2_SUPER_OFFSET);
+	struct buffer *b = bread(sbi->disk, 1, EXT2_SUPER_OFFSET, BUFFER_SUPER);
 	const struct ext2_super_block *es;
 
 	if (IS_ERR(b))
@@ -253,7 +254,7 @@ static struct super_block *ext2_mount(struct file_system_type *type, const char 
 	 * known; statfs keeps reading it that way.  Writers go through the
 	 * same buffer, so there is only ever one copy of it in the cache.
 	 */
-	b = bread(sbi->disk, 1, EXT2_SUPER_OFFSET);
+	b = bread(sbi->disk, 1, EXT2_SUPER_OFFSET, BUFFER_SUPER);
 	if (IS_ERR(b)) {
 		kfree(sbi);
 		return ERR_CAST(b);

@@ -57,10 +57,11 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
     [[ $got == "$want" ]] || { echo "# harness exited $got, expected $want"; sed 's/^/#   /' "$out"; return 1; }
 }
 
-# The totals count two results for each of harness.py's EXT2_PROGRAMS: they
-# change when that list does.
+# The totals count two results for each of harness.py's EXT2_PROGRAMS, one
+# for each NAIVE_DEADLOCK_TESTS entry, and a "no lock validator report" for
+# each boot suite: they change when those do.
 check "all pass" harness 0 -- 
-check "  ... with every check and the closing line" has '71 passed, 0 failed'
+check "  ... with every check and the closing line" has '82 passed, 0 failed'
 check "  ... with the disk image checked" grep -q '^ok [0-9]* - blk/the scratch image holds the pattern' "$out"
 check "  ... and Linux's image too" grep -q '^ok [0-9]* - blk-linux/the scratch image holds the pattern' "$out"
 check "  ... with a boot time" grep -q '^# boot time: [0-9.]* s from QEMU start to the first test line$' "$out"
@@ -72,7 +73,7 @@ check "  ... with the log tail" has '#     [<ffffffff80100000>] deliberate_null_
 check "  ... a hang, after a boot without slab_alloc" has 'not ok 5 - ktest/sched_yield # hang (timeout 4s)'
 check "  ... the boot without both runs the rest" has 'ok 6 - ktest/timer_tick'
 check "  ... the summary" has '# failed: ktest/buddy_split, ktest/slab_alloc, ktest/sched_yield'
-check "  ... the closing line" has '3 passed, 3 failed'
+check "  ... the closing line" has '4 passed, 3 failed'
 check "  ... logs for every boot" test -s "$tmp/logs/ktest-skip2.log"
 check "boot hangs" harness 1 FAKE_BOOT=hang -- --filter '*'
 check "  ... reported as boot" has 'not ok 1 - ktest/boot # hang (timeout 4s) before the suite started'
@@ -85,12 +86,16 @@ check "  ... is noticed" grep -q '^not ok 6 - ktest/protocol # kernel says 6 pas
 check "a kernel ignoring ktest_skip" harness 1 FAKE_KTEST=vmm_map:hang FAKE_IGNORE_SKIP=1 -- --filter '*'
 check "  ... does not loop" grep -q '^not ok 5 - ktest/end of run # .* in vmm_map' "$out"
 check "broken deliberate failures" harness 1 FAKE_BROKEN=harness_hang,panic_wx_text_write --
-check "  ... fail their checks" has '69 passed, 2 failed'
-check "  ... with the reason" has 'not ok 10 - harness catches a hang # expected a hang, got exit status 1 (all passed)'
+check "  ... fail their checks" has '80 passed, 2 failed'
+check "  ... with the reason" has 'not ok 11 - harness catches a hang # expected a hang, got exit status 1 (all passed)'
 check "a pattern that never reached the disk" harness 1 FAKE_DISK_BROKEN=1 --
 check "  ... is caught from the host" grep -q '^not ok [0-9]* - blk/the scratch image holds the pattern written inside Pagoda (host check) # first difference at byte 0' "$out"
 check "--filter narrows the self-tests" harness 0 -- --filter 'vmm_*,timer_*'
-check "  ... to those" has '2 passed, 0 failed'
+check "  ... to those" has '3 passed, 0 failed'
+check "an unexpected lock validator report" harness 1 FAKE_LOCKDEP=user --
+check "  ... fails the suite's boots" grep -q '^not ok [0-9]* - user/no lock validator or hung-task report # WARNING: possible circular' "$out"
+check "a naive-path deadlock nobody reports" harness 1 FAKE_NAIVE=missed --
+check "  ... is not caught" grep -q '^not ok [0-9]* - naive-write/write_from_fresh_shared_mappings_of_the_file_itself is caught within 30 s # no report' "$out"
 
 echo "$((count - failures)) passed, $failures failed"
 ((failures == 0))

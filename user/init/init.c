@@ -32,8 +32,9 @@
  * at once, with no sync: the harness then finds the data in the image
  * only if fsync put it there.
  *
- * With "run=PATH" it runs that one program (a benchmark, say) with the
- * console as its output, in /tmp (or in user_dir=), then powers off.  With neither, it says so and
+ * With "run=PATH" it runs that one program (a benchmark, say), with
+ * "run_arg=ARG" as its one argument if given (a test program takes it as a
+ * glob of its tests to run), and the console as its output, in /tmp (or in user_dir=), then powers off.  With neither, it says so and
  * waits: the interactive shell comes with issue [shell].
  *
  * init also reaps orphans: every process whose parent died is its child.
@@ -203,14 +204,14 @@ static void run_program(const char *name, const char *skip, bool quiet)
 		;
 }
 
-/* run=PATH: the program's output goes straight to the console. */
-static void run_one_program(const char *path)
+/* run=PATH [run_arg=ARG]: the program's output goes straight to the console. */
+static void run_one_program(const char *path, const char *arg)
 {
 	int status;
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		char *argv[] = { (char *)path, NULL };
+		char *argv[] = { (char *)path, (char *)arg, NULL };
 		char *envp[] = { "HOME=/", "PATH=/bin", NULL };
 
 		if (chdir(keep_scratch ? user_dir : "/tmp") == 0)
@@ -353,7 +354,8 @@ static void write_durably(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *pattern = NULL, *skip = NULL, *run = NULL, *small = NULL, *durable = NULL;
+	const char *pattern = NULL, *skip = NULL, *run = NULL, *run_arg = NULL;
+	const char *small = NULL, *durable = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "user=", 5))
@@ -362,6 +364,8 @@ int main(int argc, char **argv)
 			skip = argv[i] + 10;
 		else if (!strncmp(argv[i], "run=", 4))
 			run = argv[i] + 4;
+		else if (!strncmp(argv[i], "run_arg=", 8))
+			run_arg = argv[i] + 8;
 		else if (!strncmp(argv[i], "stress_seconds=", 15))
 			stress_seconds = argv[i] + 15;
 		else if (!strncmp(argv[i], "test_disk", 9) && strchr(argv[i], '='))
@@ -383,7 +387,7 @@ int main(int argc, char **argv)
 	if (small)
 		mount_small_disk(small);
 	if (run) {
-		run_one_program(run);
+		run_one_program(run, run_arg);
 		sync();
 		reboot(RB_POWER_OFF);
 	}

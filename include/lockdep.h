@@ -110,6 +110,9 @@ void lockdep_print_held_locks(struct task *t);
 /* The task is new (fork, kthread): it holds nothing. */
 void lockdep_init_task(struct task *t);
 
+/* System call nr is returning to user space: report any lock still held. */
+void lockdep_sys_exit(u64 nr);
+
 /* Reports printed so far (self-tests compare before and after). */
 unsigned long lockdep_report_count(void);
 /*
@@ -154,6 +157,10 @@ struct task;
 static inline void lockdep_print_held_locks(struct task *t)
 {
 	(void)t;
+}
+static inline void lockdep_sys_exit(u64 nr)
+{
+	(void)nr;
 }
 static inline void lockdep_init_task(struct task *t)
 {

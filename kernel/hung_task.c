@@ -135,8 +135,9 @@ void check_hung_tasks(u64 limit_ns)
 	list_for_each_entry(t, &all_tasks, all_link) {
 		u64 since = READ_ONCE(t->sleep_start_ns);
 
+		/* (A sleep that began after `now` was read is not old.) */
 		if (!since || READ_ONCE(t->state) != TASK_SLEEPING_UNINTERRUPTIBLE ||
-		    now - since < limit_ns || t->hung_reported_ns == since)
+		    since > now || now - since < limit_ns || t->hung_reported_ns == since)
 			continue;
 		t->hung_reported_ns = since;
 		report_hung(t, now);

@@ -516,6 +516,25 @@ void lockdep_might_fault(u64 ip)
 	lock_release(&t->mm->mmap_lock.dep_map, &t->mm->mmap_lock);
 }
 
+void lockdep_sys_exit(u64 nr)
+{
+	struct task *t;
+	bool entered;
+
+	if (likely(current->lockdep_depth == 0))
+		return;
+	entered = validator_enter(&t);
+	if (entered) {
+		spin_lock(&graph_lock);
+		if (!already_reported(mix64(nr) ^ t->held_locks[0].ip)) {
+			report_held_at_sys_exit(t, nr, READ_ONCE(reports_expected));
+			count_report();
+		}
+		spin_unlock(&graph_lock);
+	}
+	validator_exit(entered);
+}
+
 void lockdep_init_task(struct task *t)
 {
 	t->lockdep_depth = 0;

@@ -46,6 +46,7 @@ void report_cycle(struct task *t, const struct held_lock *held, const struct hel
 		  const int *path, int path_len, bool expected);
 void report_recursion(struct task *t, const struct held_lock *held,
 		      const struct held_lock *next, bool expected);
+void report_held_at_sys_exit(struct task *t, u64 nr, bool expected);
 void print_held_lock(int n, const struct held_lock *h);
 
 #endif

@@ -49,7 +49,7 @@ void print_held_lock(int n, const struct held_lock *h)
 
 static void print_header(const char *what, bool expected)
 {
-	kprintf("\n" RULE "WARNING: possible %s detected%s\n" THIN, what,
+	kprintf("\n" RULE "WARNING: %s%s\n" THIN, what,
 		expected ? " (expected by a self-test)" : "");
 }
 
@@ -94,7 +94,7 @@ static void print_trace_footer(void)
 void report_cycle(struct task *t, const struct held_lock *held, const struct held_lock *next,
 		  const int *path, int path_len, bool expected)
 {
-	print_header("circular locking dependency", expected);
+	print_header("possible circular locking dependency detected", expected);
 	print_task_and_locks(t, next);
 	kprintf("\nbut the reverse order is already known (each step as first seen):\n");
 	for (int i = 0; i < path_len; i++)
@@ -113,10 +113,20 @@ void report_cycle(struct task *t, const struct held_lock *held, const struct hel
 	print_trace_footer();
 }
 
+void report_held_at_sys_exit(struct task *t, u64 nr, bool expected)
+{
+	print_header("lock held when returning to user space", expected);
+	kprintf("%s/%d is leaving system call %lu holding:\n", t->comm, t->pid, (unsigned long)nr);
+	for (int i = 0; i < t->lockdep_depth; i++)
+		print_held_lock(i, &t->held_locks[i]);
+	kprintf("\n  nothing in user space will ever release them\n\n");
+	print_trace_footer();
+}
+
 void report_recursion(struct task *t, const struct held_lock *held,
 		      const struct held_lock *next, bool expected)
 {
-	print_header("recursive locking", expected);
+	print_header("possible recursive locking detected", expected);
 	print_task_and_locks(t, next);
 	kprintf("\nwhich is of the class of #%d, already held:\n\n",
 		(int)(held - t->held_locks));

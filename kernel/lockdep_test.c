@@ -129,6 +129,22 @@ KTEST(lockdep_reports_a_second_lock_of_a_class_unless_it_is_declared_nested)
 	KEXPECT_EQ(lockdep_report_count(), before + 1);
 }
 
+KTEST(lockdep_reports_a_lock_held_into_user_space)
+{
+	static struct mutex m;
+	unsigned long before = lockdep_report_count();
+
+	mutex_init(&m, "ktest_leaked");
+	lockdep_sys_exit(39);		/* nothing held: nothing to say */
+	KEXPECT_EQ(lockdep_report_count(), before);
+	lockdep_expect_reports(true);
+	mutex_lock(&m);
+	lockdep_sys_exit(39);		/* as if getpid returned with m held */
+	mutex_unlock(&m);
+	lockdep_expect_reports(false);
+	KEXPECT_EQ(lockdep_report_count(), before + 1);
+}
+
 /* Pages of a pretend file (only their mapping and index matter to the validator). */
 static bool make_pages(struct page **pages, int n, struct address_space *file)
 {

@@ -12,6 +12,7 @@
 #include <fs_syscalls.h>
 #include <futex.h>
 #include <gdt.h>
+#include <lockdep.h>
 #include <printk.h>
 #include <sched.h>
 #include <syscall.h>
@@ -120,6 +121,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	else
 		ret = unknown_syscall(nr);
 	tf->rax = ret;
+	lockdep_sys_exit(nr);	/* no lock may stay held into user space */
 }
 
 #define MSR_STAR 0xc0000081

@@ -227,8 +227,8 @@ def main():
                     res['order'].append(name)
     qemu, linux = versions()
     header = ('Measured %s on %s, with %s; Linux is Debian\'s %s with busybox, in the same '
-              'QEMU set-up (../shared/peers/linux/run).  Pagoda is built as always: it has no '
-              'lock validator or other debug checks yet, so none had to be compiled out.\n' %
+              'QEMU set-up (../shared/peers/linux/run).  Pagoda is the kernel make bench builds '
+              'without its lock validator (LOCKDEP=0, build/kernel-nolockdep.elf).\n' %
               (datetime.date.today().isoformat(), os.uname().nodename and 'this machine', qemu,
                linux))
     body = header + '\n' + table(results, modes)

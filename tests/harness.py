@@ -120,8 +120,9 @@ def run_console(name, cmd, timeout, opts, cwd=None, until=None):
     """Run cmd, reading its output line by line as it comes so that each line
     gets a time stamp, and kill its whole process group after `timeout` s.
     Usable for QEMU (the serial console) as for a test binary on the host.
-    until: a regex; once a line matches it, the run gets UNTIL_GRACE more
-    seconds (to finish printing) and is then ended, with run.caught_at set."""
+    until: a regex; once a line matches it, the run goes on until a line of
+    `=` only (the end of a kernel report) or for UNTIL_GRACE more seconds,
+    whichever comes first, and is then ended, with run.caught_at set."""
     run = Run(name, os.path.join(opts.logs, name + '.log'), timeout)
     with open(run.log_path, 'w', errors='replace') as log:
         log.write('## harness: %s (timeout %gs)\n' % (' '.join(cmd), timeout))
@@ -136,7 +137,7 @@ def run_console(name, cmd, timeout, opts, cwd=None, until=None):
                                     stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd)
             live.add(proc)
 
-        caught = threading.Event()
+        caught, report_ended = threading.Event(), threading.Event()
 
         def read():
             for raw in proc.stdout:
@@ -147,6 +148,8 @@ def run_console(name, cmd, timeout, opts, cwd=None, until=None):
                 if until and run.caught_at is None and until.search(clean(text)):
                     run.caught_at = run.lines[-1][0]
                     caught.set()
+                elif caught.is_set() and re.fullmatch(r'=+', clean(text).strip()):
+                    report_ended.set()
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         try:
@@ -155,7 +158,8 @@ def run_console(name, cmd, timeout, opts, cwd=None, until=None):
                 while proc.poll() is None and not caught.is_set() and time.monotonic() < deadline:
                     caught.wait(0.2)
                 if caught.is_set():
-                    deadline = min(deadline, time.monotonic() + UNTIL_GRACE)
+                    report_ended.wait(UNTIL_GRACE)
+                    deadline = time.monotonic()
                 run.status = proc.wait(max(deadline - time.monotonic(), 0))
             else:
                 run.status = proc.wait(timeout)
@@ -201,7 +205,7 @@ def describe(run):
     if run.error:
         return run.error
     if run.caught_at is not None:
-        return 'ended by the harness %.1f s after a line it waited for' % (UNTIL_GRACE)
+        return 'ended by the harness after the report it waited for'
     if run.timed_out:
         return 'hang (timeout %gs)' % run.timeout
     if run.status == EXIT_PANIC:
@@ -329,8 +333,9 @@ class Totals:
 
 # What the lock validator and the hung-task watchdog print (kernel/lockdep_report.c,
 # kernel/hung_task.c).  Those a self-test provokes say "(expected by a self-test)".
-KERNEL_REPORT = re.compile(r'WARNING: possible (circular locking dependency|recursive locking) '
-                           r'detected|INFO: task \S+ blocked for more than \d+ seconds')
+KERNEL_REPORT = re.compile(r'WARNING: (possible (circular locking dependency|recursive locking) '
+                           r'detected|lock held when returning to user space)|'
+                           r'INFO: task \S+ blocked for more than \d+ seconds')
 EXPECTED_REPORT = '(expected by a self-test)'
 
 
@@ -668,7 +673,7 @@ def main():
                         default=os.path.join(ROOT, 'build', 'test', 'logs'),
                         help='where each boot\'s serial log goes (default build/test/logs)')
     parser.add_argument('--no-selftest', action='store_true',
-                        help='skip the test of the harness itself with a fake QEMU (~40 s)')
+                        help='skip the test of the harness itself with a fake QEMU (~2 min)')
     parser.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'linux', 'run'),
                         help='the Linux peer runner (default ../shared/peers/linux/run)')
     opts = parser.parse_args()
@@ -711,7 +716,7 @@ def main():
             selftest = os.path.join(TESTS_DIR, 'fake', 'selftest.sh')
             suites.append(('harness self-test on host',
                            [pool.submit(host_program, 'selftest', [selftest],
-                                        opts.timeout, opts, 'harness/')]))
+                                        opts.timeout * 3, opts, 'harness/')]))
         # The same again with four CPUs running at once (TCG's multi-threaded
         # mode).  Four virtual CPUs need the machine's cores to themselves:
         # these boots run one at a time, after everything else.

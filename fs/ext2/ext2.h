@@ -13,8 +13,11 @@
  *     ext2_inode->map_mutex        its block map (i_data and indirect blocks)
  *       page lock                  (file data pages; never taken under map_mutex)
  *       sbi->alloc_mutex           bitmaps, free counts, group descriptors
- *         buffer locks             a few at a time, in no fixed order,
- *                                  always under one of the mutexes above
+ *         buffer locks             a few at a time, by role: a file's own blocks
+ *                                  (under map_mutex), then metadata (group
+ *                                  descriptors, bitmaps, inode tables), then the
+ *                                  super block; within a role ascending on the
+ *                                  disk (include/buffer.h; the validator checks)
  *   sbi->iget_mutex                reading an inode in: taken under a directory's
  *                                  i_rwsem, takes map_mutex (slow symlinks) and buffers
  */

@@ -145,6 +145,7 @@ static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size,
 		free_buffer(victim);
 	/* The role is the lock's subclass; within it, ascending offset on the disk. */
 	mutex_lock_ordered(&b->lock, role, disk, blockno * size);
+	b->role = role;
 	return b;
 }
 
@@ -315,8 +316,9 @@ static int write_batch(struct sync_batch *batch, int n, int *reached)
 		struct bio *bio = &batch->bios[submitted];
 
 		if (submitted == 0)
-			mutex_lock(&b->lock);
-		else if (!mutex_trylock(&b->lock))
+			mutex_lock_ordered(&b->lock, READ_ONCE(b->role), b->disk, b->blockno * b->size);
+		else if (!mutex_trylock_ordered(&b->lock, READ_ONCE(b->role), b->disk,
+						b->blockno * b->size))
 			break;
 		if (!test_flag(b, B_DIRTY) || list_empty(&b->hash_link)) {
 			mutex_unlock(&b->lock);

@@ -38,12 +38,25 @@ enum buffer_flag {
 	B_WRITE_ERROR,	/* the last write of it failed */
 };
 
-/* What a block is for, which fixes the order its lock is taken in (outer first). */
+/*
+ * What a block is for, which fixes the order its lock is taken in (outer
+ * first).  Indirect blocks go by their height in the file's block tree (a
+ * parent is locked before its children, wherever each lies on the disk).
+ */
 enum buffer_role {
-	BUFFER_FILE_BLOCK,	/* a file's own: directory, indirect and symlink blocks */
+	BUFFER_FILE_DATA,	/* a file's data kept here: directory and symlink blocks */
+	BUFFER_INDIRECT_3,	/* a triple-indirect block */
+	BUFFER_INDIRECT_2,	/* double-indirect blocks */
+	BUFFER_INDIRECT_1,	/* indirect blocks that point at data */
 	BUFFER_FS_METADATA,	/* group descriptors, bitmaps, inode tables */
 	BUFFER_SUPER,		/* the super block: innermost */
 };
+
+/* The role of an indirect block with `height` levels of blocks below it (1 to 3). */
+static inline enum buffer_role buffer_indirect_role(int height)
+{
+	return BUFFER_INDIRECT_1 - (height - 1);
+}
 
 struct buffer {
 	struct gendisk *disk;		/* fixed */
@@ -52,6 +65,7 @@ struct buffer {
 	void *data;			/* fixed: size bytes within one page */
 	unsigned long flags;		/* atomic bits: enum buffer_flag */
 	struct mutex lock;		/* held between bread() and brelse() */
+	enum buffer_role role;		/* lock: what it was last read as (its lock's class) */
 	int refcount;			/* cache_lock */
 	struct list_head hash_link;	/* cache_lock */
 	struct list_head lru_link;	/* cache_lock: on the LRU while refcount == 0 */

@@ -10,6 +10,7 @@
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __no_stack_protector __attribute__((no_stack_protector))
 #define __noinline __attribute__((noinline))
+#define __always_inline inline __attribute__((always_inline))
 #define __noipa __attribute__((noipa))	/* no inlining, cloning or other cross-function optimisation */
 
 #define likely(x) __builtin_expect(!!(x), 1)

@@ -71,8 +71,8 @@ struct held_lock {
 	bool in_irq;			/* taken by an interrupt handler on top of the task */
 };
 
-/* Enough for a sync batch of buffers (fs/buffer.c) and what its caller holds. */
-#define MAX_HELD_LOCKS 72
+/* Room for a sync batch of buffers (fs/buffer.c), what its caller holds, and interrupts'. */
+#define MAX_HELD_LOCKS 80
 
 #ifdef CONFIG_LOCKDEP
 
@@ -107,8 +107,6 @@ void lockdep_might_fault(u64 ip);
 /* Print the locks the task holds (for the hung-task watchdog and the console dump). */
 struct task;
 void lockdep_print_held_locks(struct task *t);
-/* The task is new (fork, kthread): it holds nothing. */
-void lockdep_init_task(struct task *t);
 
 /* System call nr is returning to user space: report any lock still held. */
 void lockdep_sys_exit(u64 nr);
@@ -161,10 +159,6 @@ static inline void lockdep_print_held_locks(struct task *t)
 static inline void lockdep_sys_exit(u64 nr)
 {
 	(void)nr;
-}
-static inline void lockdep_init_task(struct task *t)
-{
-	(void)t;
 }
 static inline unsigned long lockdep_report_count(void)
 {

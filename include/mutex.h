@@ -32,6 +32,8 @@ void mutex_lock(struct mutex *m);
 void mutex_lock_nested(struct mutex *m, unsigned int subclass);
 /* A mutex of a class whose locks nest in ascending index under one key (buffers: disk, offset). */
 void mutex_lock_ordered(struct mutex *m, unsigned int subclass, const void *key, unsigned long index);
+bool mutex_trylock_ordered(struct mutex *m, unsigned int subclass, const void *key,
+			   unsigned long index);
 /* Returns -EINTR if a signal arrived while waiting (the lock is not held). */
 int mutex_lock_interruptible(struct mutex *m);
 bool mutex_trylock(struct mutex *m);

@@ -116,14 +116,27 @@ unsigned long hung_task_report_count(void)
 	return __atomic_load_n(&nr_hung_reports, __ATOMIC_ACQUIRE);
 }
 
-static void report_hung(struct task *t, u64 now)
+static void report_hung(struct task *t, u64 since, u64 now)
 {
 	kprintf("\nINFO: task %s/%d blocked for more than %lu seconds%s.\n", t->comm, t->pid,
-		(unsigned long)((now - t->sleep_start_ns) / 1000000000ul),
+		(unsigned long)((now - since) / 1000000000ul),
 		READ_ONCE(reports_expected) ? " (expected by a self-test)" : "");
 	print_task_stack(t);
 	lockdep_print_held_locks(t);
 	__atomic_add_fetch(&nr_hung_reports, 1, __ATOMIC_RELEASE);
+}
+
+/* Report t if it has slept so for limit_ns or more, once per sleep.  tasklist_lock held. */
+static void check_task(struct task *t, u64 now, u64 limit_ns)
+{
+	u64 since = READ_ONCE(t->sleep_start_ns);
+
+	/* (A sleep that began after `now` was read is not old.) */
+	if (!since || READ_ONCE(t->state) != TASK_SLEEPING_UNINTERRUPTIBLE ||
+	    since > now || now - since < limit_ns || t->hung_reported_ns == since)
+		return;
+	t->hung_reported_ns = since;
+	report_hung(t, since, now);
 }
 
 void check_hung_tasks(u64 limit_ns)
@@ -132,16 +145,17 @@ void check_hung_tasks(u64 limit_ns)
 	struct task *t;
 
 	spin_lock(&tasklist_lock);
-	list_for_each_entry(t, &all_tasks, all_link) {
-		u64 since = READ_ONCE(t->sleep_start_ns);
+	list_for_each_entry(t, &all_tasks, all_link)
+		check_task(t, now, limit_ns);
+	spin_unlock(&tasklist_lock);
+}
 
-		/* (A sleep that began after `now` was read is not old.) */
-		if (!since || READ_ONCE(t->state) != TASK_SLEEPING_UNINTERRUPTIBLE ||
-		    since > now || now - since < limit_ns || t->hung_reported_ns == since)
-			continue;
-		t->hung_reported_ns = since;
-		report_hung(t, now);
-	}
+void check_hung_task(struct task *t, u64 limit_ns)
+{
+	u64 now = clock_ns();
+
+	spin_lock(&tasklist_lock);
+	check_task(t, now, limit_ns);
 	spin_unlock(&tasklist_lock);
 }
 

@@ -31,6 +31,7 @@
 #include <symbols.h>
 #include <task.h>
 #include <vm.h>
+#include <x86.h>
 #include "lockdep_internal.h"
 
 #ifdef CONFIG_LOCKDEP	/* else the validator is compiled out (make bench) */
@@ -298,8 +299,11 @@ static bool already_reported(u64 signature)
 	for (int i = 0; i < nr_reported; i++)
 		if (reported[i] == signature)
 			return true;
-	if (nr_reported < MAX_REPORTED)
-		reported[nr_reported++] = signature;
+	if (nr_reported == MAX_REPORTED) {
+		turn_off("too many distinct reports");	/* or the same ones would repeat */
+		return true;
+	}
+	reported[nr_reported++] = signature;
 	return false;
 }
 
@@ -308,18 +312,17 @@ static void count_report(void)
 	__atomic_add_fetch(&nr_reports, 1, __ATOMIC_RELEASE);
 }
 
-#define MAX_CYCLE 32
-
 /* Taking `next` while holding `held`: a new edge, unless it closes a cycle.  graph_lock held. */
 static void check_and_add_edge(struct task *t, const struct held_lock *held,
 			       const struct held_lock *next)
 {
-	int path[MAX_CYCLE], len;
+	static int path[MAX_LOCK_CLASSES];	/* graph_lock: a path visits each class once */
+	int len;
 	u64 signature;
 
 	if (find_edge(held->class_index, next->class_index) >= 0)
 		return;
-	len = find_path(next->class_index, held->class_index, path, MAX_CYCLE);
+	len = find_path(next->class_index, held->class_index, path, MAX_LOCK_CLASSES);
 	if (len == 0) {
 		add_edge(t, held, next);
 		return;
@@ -510,7 +513,8 @@ void lockdep_might_fault(u64 ip)
 {
 	struct task *t = current;
 
-	if (!t || !t->mm || t->pagefault_disabled)
+	/* Faults disabled, or interrupts off: the fault handler would not sleep (traps.c). */
+	if (!t || !t->mm || t->pagefault_disabled || !irqs_enabled())
 		return;
 	lock_acquire(&t->mm->mmap_lock.dep_map, 0, &t->mm->mmap_lock, LOCK_SHARED, false, ip);
 	lock_release(&t->mm->mmap_lock.dep_map, &t->mm->mmap_lock);
@@ -533,11 +537,6 @@ void lockdep_sys_exit(u64 nr)
 		spin_unlock(&graph_lock);
 	}
 	validator_exit(entered);
-}
-
-void lockdep_init_task(struct task *t)
-{
-	t->lockdep_depth = 0;
 }
 
 void lockdep_print_held_locks(struct task *t)

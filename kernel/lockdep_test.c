@@ -237,12 +237,13 @@ KTEST(hung_task_watchdog_reports_an_uninterruptible_sleeper_once)
 		return;
 	sleep_ns(20 * 1000000ul);	/* it is asleep by now */
 	hung_task_expect_reports(true);
-	check_hung_tasks(10 * 1000000ul);
-	KEXPECT(hung_task_report_count() >= before + 1);
+	check_hung_task(t, 10 * 1000000ul);	/* only ours: others' sleeps stay unreported */
+	KEXPECT_EQ(hung_task_report_count(), before + 1);
 	reported = READ_ONCE(t->hung_reported_ns);
 	KEXPECT(reported != 0 && reported == READ_ONCE(t->sleep_start_ns));
-	check_hung_tasks(10 * 1000000ul);	/* the same sleep: no second report of it */
+	check_hung_task(t, 10 * 1000000ul);	/* the same sleep: no second report of it */
 	KEXPECT_EQ(READ_ONCE(t->hung_reported_ns), reported);
+	KEXPECT_EQ(hung_task_report_count(), before + 1);
 	hung_task_expect_reports(false);
 	complete(&never_yet);	/* it exits; t is not touched after this */
 	wait_for_threads_freed(tasks_before);

@@ -75,7 +75,8 @@ int mutex_lock_interruptible(struct mutex *m)
 	return err;
 }
 
-bool mutex_trylock(struct mutex *m)
+/* Take the mutex if it is free; the caller tells the validator if it got it. */
+static bool mutex_try(struct mutex *m)
 {
 	bool got;
 
@@ -84,9 +85,24 @@ bool mutex_trylock(struct mutex *m)
 	if (got)
 		m->owner = current;
 	spin_unlock(&m->lock);
-	if (got)
-		lock_acquire(&m->dep_map, 0, m, LOCK_EXCLUSIVE, true, CALLER_IP);
 	return got;
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	if (!mutex_try(m))
+		return false;
+	lock_acquire(&m->dep_map, 0, m, LOCK_EXCLUSIVE, true, CALLER_IP);
+	return true;
+}
+
+bool mutex_trylock_ordered(struct mutex *m, unsigned int subclass, const void *key,
+			   unsigned long index)
+{
+	if (!mutex_try(m))
+		return false;
+	lock_acquire_ordered(&m->dep_map, subclass, m, key, index, true, CALLER_IP);
+	return true;
 }
 
 void mutex_unlock(struct mutex *m)
@@ -138,7 +154,7 @@ void up_read(struct rwsem *s)
 	spin_unlock(&s->lock);
 }
 
-static void rwsem_acquire_write(struct rwsem *s, unsigned int subclass, u64 ip)
+static __always_inline void rwsem_acquire_write(struct rwsem *s, unsigned int subclass, u64 ip)
 {
 	lock_acquire(&s->dep_map, subclass, s, LOCK_EXCLUSIVE, false, ip);
 	spin_lock(&s->lock);

@@ -56,7 +56,8 @@ bool spin_holding(struct spinlock *lock)
 	       READ_ONCE(lock->now_serving) != READ_ONCE(lock->next_ticket);
 }
 
-static void spin_acquire(struct spinlock *lock, unsigned int subclass, u64 ip)
+/* Inlined: spin_lock is the hottest call in the kernel, one level of call is enough. */
+static __always_inline void spin_acquire(struct spinlock *lock, unsigned int subclass, u64 ip)
 {
 	u16 ticket;
 

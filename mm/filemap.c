@@ -662,7 +662,7 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		size_t bytes = MIN(MIN(PAGE_SIZE - offset, from->count), chunk_limit);
 		size_t copied;
 		struct page *page;
-		bool was_uptodate;
+		bool was_uptodate, faulted;
 
 		iov_iter_advance(from, 0);	/* step past empty segments */
 		/* (The naive path skips it: its copy faults pages in, holding the page lock.) */
@@ -686,6 +686,8 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		}
 		was_uptodate = page_test_flag(page, PG_uptodate);
 		copied = copy_into_locked_page(page, offset, bytes, from);
+		/* The naive copy faulted with faults enabled: the source is bad, no retry helps. */
+		faulted = write_path_naive && copied < bytes;
 		if (!was_uptodate && copied < bytes) {
 			iov_iter_revert(from, copied);
 			copied = 0;
@@ -701,6 +703,10 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		put_page(page);
 		*pos += copied;
 		written += copied;
+		if (faulted) {
+			err = -EFAULT;
+			break;
+		}
 		/* Short: retry with no more than the rest of this segment. */
 		chunk_limit = copied < bytes ? MAX(iov_iter_single_seg_count(from), (size_t)1) : PAGE_SIZE;
 	}

@@ -335,7 +335,8 @@ class Totals:
 # kernel/hung_task.c).  Those a self-test provokes say "(expected by a self-test)".
 KERNEL_REPORT = re.compile(r'WARNING: (possible (circular locking dependency|recursive locking) '
                            r'detected|lock held when returning to user space)|'
-                           r'INFO: task \S+ blocked for more than \d+ seconds')
+                           r'INFO: task \S+ blocked for more than \d+ seconds|'
+                           r'lockdep: .*: the lock validator is off')
 EXPECTED_REPORT = '(expected by a self-test)'
 
 

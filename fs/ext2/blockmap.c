@@ -59,7 +59,8 @@ s64 ext2_block_map(struct inode *inode, u64 iblock)
 	mutex_lock(&ei->map_mutex);
 	block = ei->i_data[offsets[0]];
 	for (int level = 1; level < depth && block; level++) {
-		struct buffer *b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
+		/* The block read here has depth - level levels below it. */
+		struct buffer *b = ext2_bread(inode->i_sb, block, buffer_indirect_role(depth - level));
 
 		if (IS_ERR(b)) {
 			mutex_unlock(&ei->map_mutex);
@@ -81,9 +82,10 @@ static u32 block_sectors(struct inode *inode)
 /*
  * A new block for the file, near `near` (the block before it in the
  * file, or the inode's own group): zeroed in the buffer cache if it is an
- * indirect block (`meta`), so it never shows what the disk held.
+ * indirect block (`height` levels above the data, 0 for a data block), so
+ * it never shows what the disk held.
  */
-static s64 ext2_alloc_for(struct inode *inode, u32 near, bool meta)
+static s64 ext2_alloc_for(struct inode *inode, u32 near, int height)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
 	u32 goal = near ? near + 1 :
@@ -93,8 +95,9 @@ static s64 ext2_alloc_for(struct inode *inode, u32 near, bool meta)
 	if (block < 0)
 		return block;
 	EXT2_I(inode)->i_blocks += block_sectors(inode);
-	if (meta) {
-		struct buffer *b = bget_zeroed(sbi->disk, block, sbi->block_size, BUFFER_FILE_BLOCK);
+	if (height > 0) {
+		struct buffer *b = bget_zeroed(sbi->disk, block, sbi->block_size,
+					       buffer_indirect_role(height));
 
 		if (IS_ERR(b))
 			return PTR_ERR(b);	/* allocated and counted: truncate frees it */
@@ -121,7 +124,7 @@ s64 ext2_block_map_create(struct inode *inode, u64 iblock, bool *new)
 		bool meta = level < depth - 1;
 
 		if (*slot == 0) {
-			block = ext2_alloc_for(inode, near, meta);
+			block = ext2_alloc_for(inode, near, depth - 1 - level);
 			if (block < 0)
 				goto out;
 			*slot = block;
@@ -137,7 +140,7 @@ s64 ext2_block_map_create(struct inode *inode, u64 iblock, bool *new)
 			break;
 		if (held)
 			brelse(held);
-		held = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
+		held = ext2_bread(inode->i_sb, block, buffer_indirect_role(depth - 1 - level));
 		if (IS_ERR(held)) {
 			block = PTR_ERR(held);
 			held = NULL;
@@ -161,7 +164,7 @@ struct buffer *ext2_new_block_buffer(struct inode *inode, u64 iblock)
 
 	if (block < 0)
 		return ERR_PTR(block);
-	return bget_zeroed(sbi->disk, block, sbi->block_size, BUFFER_FILE_BLOCK);
+	return bget_zeroed(sbi->disk, block, sbi->block_size, BUFFER_FILE_DATA);
 }
 
 /* File blocks covered by one block at `depth` levels of indirection (0: a data block). */
@@ -180,7 +183,7 @@ static int free_whole(struct inode *inode, u32 block, int depth)
 	int err = 0;
 
 	if (depth > 0) {
-		struct buffer *b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
+		struct buffer *b = ext2_bread(inode->i_sb, block, buffer_indirect_role(depth));
 		u32 *entries;
 
 		if (IS_ERR(b))
@@ -221,7 +224,7 @@ static int free_from(struct inode *inode, u32 *slot, int depth, u64 base, u64 ke
 	}
 	if (depth == 0)
 		return 0;	/* a data block that stays */
-	b = ext2_bread(inode->i_sb, *slot, BUFFER_FILE_BLOCK);
+	b = ext2_bread(inode->i_sb, *slot, buffer_indirect_role(depth));
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 	for (u32 i = 0; i < EXT2_SB(inode->i_sb)->addr_per_block && !err; i++) {

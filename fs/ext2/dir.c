@@ -45,7 +45,7 @@ struct buffer *ext2_dir_block(struct inode *dir, u64 n)
 		return ERR_PTR(block);
 	if (block == 0)
 		return NULL;
-	return ext2_bread(dir->i_sb, block, BUFFER_FILE_BLOCK);
+	return ext2_bread(dir->i_sb, block, BUFFER_FILE_DATA);
 }
 
 /*

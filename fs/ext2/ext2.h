@@ -12,12 +12,13 @@
  *   inode->i_rwsem                 a directory's names, a file's size
  *     ext2_inode->map_mutex        its block map (i_data and indirect blocks)
  *       page lock                  (file data pages; never taken under map_mutex)
- *       sbi->alloc_mutex           bitmaps, free counts, group descriptors
- *         buffer locks             a few at a time, by role: a file's own blocks
- *                                  (under map_mutex), then metadata (group
- *                                  descriptors, bitmaps, inode tables), then the
- *                                  super block; within a role ascending on the
- *                                  disk (include/buffer.h; the validator checks)
+ *       a file's block buffers     directory and symlink blocks, then indirect
+ *                                  blocks parent first (held across alloc_mutex
+ *                                  when the tree grows or shrinks)
+ *         sbi->alloc_mutex         bitmaps, free counts, group descriptors
+ *           metadata buffers       group descriptors, bitmaps, inode tables in
+ *                                  ascending disk order, then the super block
+ * (buffer roles: include/buffer.h; the lock validator checks this order)
  *   sbi->iget_mutex                reading an inode in: taken under a directory's
  *                                  i_rwsem, takes map_mutex (slow symlinks) and buffers
  */

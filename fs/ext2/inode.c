@@ -85,7 +85,7 @@ static int ext2_read_link(struct inode *inode)
 		block = ext2_block_map(inode, 0);
 		if (block <= 0)
 			return block < 0 ? block : -EIO;
-		b = ext2_bread(inode->i_sb, block, BUFFER_FILE_BLOCK);
+		b = ext2_bread(inode->i_sb, block, BUFFER_FILE_DATA);
 		if (IS_ERR(b))
 			return PTR_ERR(b);
 		memcpy(inode->i_link, b->data, inode->i_size);

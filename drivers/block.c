@@ -23,6 +23,7 @@
 #include <printk.h>
 #include <string.h>
 #include <time.h>
+#include <vmstat.h>
 
 static struct spinlock disks_lock = SPINLOCK_INIT("disks");
 static struct list_head disks = LIST_HEAD_INIT(disks);	/* disks_lock */
@@ -138,11 +139,20 @@ static int bio_check(const struct bio *bio)
 	return 0;
 }
 
+/* /proc/vmstat's pgpgin and pgpgout: KiB read and written, counted as bios go in. */
+static void count_bio(const struct bio *bio)
+{
+	if (bio->op == BLK_OP_READ)
+		mod_vm_stat(PGPGIN, bio->size >> 10);
+	else if (bio->op == BLK_OP_WRITE)
+		mod_vm_stat(PGPGOUT, bio->size >> 10);
+}
+
 /* ---- requests -------------------------------------------------------- */
 
 static struct request *request_from_bio(struct bio *bio)
 {
-	struct request *rq = kzalloc(sizeof(*rq), GFP_KERNEL);
+	struct request *rq = kzalloc(sizeof(*rq), GFP_NOFS);	/* under writeback: never wait for it */
 
 	if (!rq)
 		return NULL;
@@ -261,6 +271,7 @@ void submit_bio(struct bio *bio)
 		bio_end(bio, err);
 		return;
 	}
+	count_bio(bio);
 	/* Allocate first: no allocation under disk->lock. */
 	rq = request_from_bio(bio);
 	if (!rq) {
@@ -355,6 +366,7 @@ void blk_plug_bio(struct blk_plug *plug, struct bio *bio)
 			submit_bio(bio);
 		return;
 	}
+	count_bio(bio);
 	/* The plug is this task's own: no lock. */
 	rq = merge_bio(&plug->requests, bio);
 	if (rq) {

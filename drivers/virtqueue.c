@@ -60,7 +60,7 @@ static void *ring_part_alloc(size_t bytes)
 
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
-	p = alloc_pages(GFP_ZERO, order);
+	p = alloc_pages(GFP_KERNEL | GFP_ZERO, order);
 	return p ? page_address(p) : NULL;
 }
 

@@ -6,8 +6,9 @@
  *
  * Memory: at most BUFFER_LIMIT buffers are kept; past it, the least
  * recently used clean buffers that nobody holds are freed when a new one
- * is made.  Dirty buffers are never freed before they are written, so the
- * cache may grow past the limit until the next sync writes them.
+ * is made, and reclaim frees them too when memory runs short (a shrinker).
+ * Dirty buffers are never freed before they are written, so the cache may
+ * grow past the limit until the flusher or a sync writes them.
  */
 #include <buffer.h>
 #include <err.h>
@@ -17,6 +18,8 @@
 #include <panic.h>
 #include <spinlock.h>
 #include <string.h>
+#include <time.h>
+#include <vmscan.h>
 
 #define HASH_BUCKETS 256
 #define BUFFER_LIMIT 4096	/* buffers kept: 4 MiB of 1 KiB blocks, 16 MiB of 4 KiB */
@@ -26,7 +29,15 @@ static struct spinlock cache_lock = SPINLOCK_INIT("buffer_cache");
 static struct list_head hash_table[HASH_BUCKETS];	/* cache_lock */
 static struct list_head lru = LIST_HEAD_INIT(lru);	/* cache_lock: unreferenced, oldest first */
 static unsigned long nr_buffers;			/* cache_lock */
+static unsigned long nr_buffer_bytes;			/* cache_lock: their data */
 static bool hash_ready;					/* cache_lock */
+
+static unsigned long shrink_buffers(unsigned long nr);
+/* Reclaim's hook into the cache, registered with its first buffer. */
+static struct shrinker buffer_shrinker = { .name = "buffer cache", .scan = shrink_buffers };
+
+static unsigned long shrink_buffers(unsigned long nr);
+/* Reclaim's hook into the cache, registered with its first buffer. */
 
 static struct list_head *bucket(struct gendisk *disk, u64 blockno)
 {
@@ -42,6 +53,7 @@ static struct buffer *lookup_locked(struct gendisk *disk, u64 blockno, u32 size)
 		for (int i = 0; i < HASH_BUCKETS; i++)
 			list_init(&hash_table[i]);
 		hash_ready = true;
+		register_shrinker(&buffer_shrinker);
 	}
 	list_for_each_entry(b, bucket(disk, blockno), hash_link)
 		if (b->disk == disk && b->blockno == blockno && b->size == size)
@@ -70,13 +82,14 @@ static void free_buffer(struct buffer *b)
 	kfree(b);
 }
 
+/* Inside the file system: GFP_NOFS (the caller may hold buffers the flusher needs). */
 static struct buffer *alloc_buffer(struct gendisk *disk, u64 blockno, u32 size)
 {
-	struct buffer *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	struct buffer *b = kzalloc(sizeof(*b), GFP_NOFS);
 
 	if (!b)
 		return NULL;
-	b->data = kmalloc(size, GFP_KERNEL);
+	b->data = kmalloc(size, GFP_NOFS);
 	if (!b->data) {
 		kfree(b);
 		return NULL;
@@ -92,15 +105,17 @@ static struct buffer *alloc_buffer(struct gendisk *disk, u64 blockno, u32 size)
 }
 
 /*
- * Over the limit: take clean, unreferenced buffers off the LRU (oldest
- * first) onto *victims, for the caller to free once it dropped the lock.
+ * Take clean, unreferenced buffers off the LRU (oldest first) onto
+ * *victims, for the caller to free once it dropped the lock, until no more
+ * than `keep` are cached.  Returns how many it took.
  */
-static void evict_locked(struct list_head *victims)
+static unsigned long evict_locked(struct list_head *victims, unsigned long keep)
 {
 	struct buffer *b, *next;
+	unsigned long n = 0;
 
 	list_for_each_entry_safe(b, next, &lru, lru_link) {
-		if (nr_buffers <= BUFFER_LIMIT)
+		if (nr_buffers <= keep)
 			break;
 		if (test_flag(b, B_DIRTY))
 			continue;
@@ -108,15 +123,40 @@ static void evict_locked(struct list_head *victims)
 		list_del(&b->hash_link);
 		list_add(&b->lru_link, victims);
 		nr_buffers--;
+		nr_buffer_bytes -= b->size;
+		n++;
 	}
+	return n;
 }
+
+static void free_victims(struct list_head *victims)
+{
+	struct buffer *victim, *next;
+
+	list_for_each_entry_safe(victim, next, victims, lru_link)
+		free_buffer(victim);
+}
+
+/* Reclaim's shrinker: free up to nr clean buffers nobody holds. */
+static unsigned long shrink_buffers(unsigned long nr)
+{
+	struct list_head victims = LIST_HEAD_INIT(victims);
+	unsigned long n;
+
+	spin_lock(&cache_lock);
+	n = evict_locked(&victims, nr_buffers > nr ? nr_buffers - nr : 0);
+	spin_unlock(&cache_lock);
+	free_victims(&victims);
+	return n;
+}
+
 
 /* The buffer for the block, locked and referenced, read or not; NULL if out of memory. */
 static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size,
 				 enum buffer_role role)
 {
 	struct list_head victims = LIST_HEAD_INIT(victims);
-	struct buffer *b, *fresh = NULL, *victim, *next;
+	struct buffer *b, *fresh = NULL;
 
 	for (;;) {
 		spin_lock(&cache_lock);
@@ -129,7 +169,8 @@ static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size,
 			fresh = NULL;
 			list_add(&b->hash_link, bucket(disk, blockno));
 			nr_buffers++;
-			evict_locked(&victims);
+			nr_buffer_bytes += b->size;
+			evict_locked(&victims, BUFFER_LIMIT);
 		}
 		spin_unlock(&cache_lock);
 		if (b)
@@ -141,8 +182,7 @@ static struct buffer *buffer_get(struct gendisk *disk, u64 blockno, u32 size,
 	}
 	if (fresh)
 		free_buffer(fresh);	/* someone else cached it meanwhile */
-	list_for_each_entry_safe(victim, next, &victims, lru_link)
-		free_buffer(victim);
+	free_victims(&victims);
 	/* The role is the lock's subclass; within it, ascending offset on the disk. */
 	mutex_lock_ordered(&b->lock, role, disk, blockno * size);
 	b->role = role;
@@ -205,6 +245,8 @@ struct buffer *bget_zeroed(struct gendisk *disk, u64 blockno, u32 size, enum buf
 void bmark_dirty(struct buffer *b)
 {
 	BUG_ON(!mutex_is_locked_by_me(&b->lock));
+	if (!test_flag(b, B_DIRTY))
+		b->dirtied_ns = clock_ns();	/* the flusher writes it once this is old */
 	set_flag(b, B_DIRTY);
 }
 
@@ -225,6 +267,7 @@ void buffer_forget(struct gendisk *disk, u64 blockno, u32 size)
 		/* Off the hash: no lookup finds it, no sync writes it. */
 		list_del_init(&b->hash_link);
 		nr_buffers--;
+		nr_buffer_bytes -= b->size;
 		if (b->refcount == 0) {
 			list_del(&b->lru_link);
 			gone = true;
@@ -258,9 +301,10 @@ static void sync_end_io(struct bio *bio)
 
 /*
  * Take references on up to SYNC_BATCH dirty buffers of disk at block >=
- * *from, in block order; *from moves past the last one.
+ * *from that were dirtied before `before`, in block order; *from moves
+ * past the last one.
  */
-static int collect_dirty(struct gendisk *disk, u64 *from, struct sync_batch *batch)
+static int collect_dirty(struct gendisk *disk, u64 *from, u64 before, struct sync_batch *batch)
 {
 	struct buffer *b;
 	u64 limit = ~0ul;
@@ -272,7 +316,8 @@ static int collect_dirty(struct gendisk *disk, u64 *from, struct sync_batch *bat
 		list_for_each_entry(b, &hash_table[i], hash_link) {
 			int j;
 
-			if (b->disk != disk || b->blockno < *from || !test_flag(b, B_DIRTY))
+			if (b->disk != disk || b->blockno < *from || !test_flag(b, B_DIRTY) ||
+			    READ_ONCE(b->dirtied_ns) >= before)
 				continue;
 			if (n == SYNC_BATCH && b->blockno >= limit)
 				continue;
@@ -349,15 +394,15 @@ static int write_batch(struct sync_batch *batch, int n, int *reached)
 	return batch->errors;
 }
 
-int buffer_sync_disk(struct gendisk *disk)
+int buffer_writeback_disk(struct gendisk *disk, u64 dirtied_before)
 {
-	struct sync_batch *batch = kmalloc(sizeof(*batch), GFP_KERNEL);
+	struct sync_batch *batch = kmalloc(sizeof(*batch), GFP_NOFS);
 	int errors = 0, n, reached;
 	u64 from = 0;
 
 	if (!batch)
 		return -ENOMEM;
-	while ((n = collect_dirty(disk, &from, batch)) > 0) {
+	while ((n = collect_dirty(disk, &from, dirtied_before, batch)) > 0) {
 		struct buffer *held[SYNC_BATCH];
 
 		memcpy(held, batch->buffers, n * sizeof(held[0]));
@@ -368,12 +413,24 @@ int buffer_sync_disk(struct gendisk *disk)
 			buffer_put(held[i]);
 	}
 	kfree(batch);
-	if (blkdev_issue_flush(disk))
-		errors++;
 	return errors ? -EIO : 0;
+}
+
+int buffer_sync_disk(struct gendisk *disk)
+{
+	int err = buffer_writeback_disk(disk, ~0ul);
+
+	if (blkdev_issue_flush(disk))
+		err = -EIO;
+	return err;
 }
 
 unsigned long buffer_count(void)
 {
 	return READ_ONCE(nr_buffers);
+}
+
+unsigned long buffer_bytes(void)
+{
+	return READ_ONCE(nr_buffer_bytes);
 }

@@ -49,8 +49,8 @@ struct file *alloc_file(const struct path *path, unsigned int flags,
 	path_get(path);
 	f->f_inode = path->dentry->d_inode;
 	f->f_mapping = f->f_inode->i_mapping;
-	/* Only writeback errors from now on concern this file's fsync. */
-	f->f_wb_err = __atomic_load_n(&f->f_mapping->wb_err, __ATOMIC_ACQUIRE);
+	/* Writeback errors from now on, and any nobody reported yet, concern this file's fsync. */
+	f->f_wb_err = filemap_sample_wb_err(f->f_mapping);
 	f->f_op = fop;
 	return f;
 }

@@ -15,6 +15,7 @@
 #include <panic.h>
 #include <string.h>
 #include <time.h>
+#include <writeback.h>
 
 #define INODE_HASH_BUCKETS 256
 
@@ -87,6 +88,18 @@ void ihold(struct inode *inode)
 	spin_unlock(&inode->i_lock);
 }
 
+struct inode *igrab(struct inode *inode)
+{
+	bool alive;
+
+	spin_lock(&inode->i_lock);
+	alive = inode->i_count > 0;
+	if (alive)
+		inode->i_count++;
+	spin_unlock(&inode->i_lock);
+	return alive ? inode : NULL;
+}
+
 void iput(struct inode *inode)
 {
 	struct super_block *sb;
@@ -117,6 +130,7 @@ void iput(struct inode *inode)
 	sb = inode->i_sb;
 	if (sb->s_op && sb->s_op->evict_inode)
 		sb->s_op->evict_inode(inode);
+	flusher_forget_mapping(&inode->i_data);	/* its pages are gone with it */
 	spin_lock(&sb->s_lock);
 	sb->s_inodes--;
 	spin_unlock(&sb->s_lock);

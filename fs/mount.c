@@ -87,20 +87,40 @@ int do_mount(const char *source, const char *dir, const char *fstype)
 	return IS_ERR(mnt) ? PTR_ERR(mnt) : 0;
 }
 
-void sync_filesystems(void)
+/* The super blocks of the mounts, up to max of them (mounts are never taken down: they stay). */
+static int mounted_super_blocks(struct super_block **sbs, int max)
 {
-	struct super_block *sbs[32];
 	struct vfsmount *m;
 	int n = 0;
 
-	/* Mounts are never taken down, so their super blocks stay. */
 	spin_lock(&mount_lock);
 	list_for_each_entry(m, &mounts, mnt_list)
-		if (n < 32 && m->mnt_sb->s_op && m->mnt_sb->s_op->sync_fs)
+		if (n < max && m->mnt_sb->s_op)
 			sbs[n++] = m->mnt_sb;
 	spin_unlock(&mount_lock);
+	return n;
+}
+
+#define MAX_SYNC_MOUNTS 32
+
+void sync_filesystems(void)
+{
+	struct super_block *sbs[MAX_SYNC_MOUNTS];
+	int n = mounted_super_blocks(sbs, MAX_SYNC_MOUNTS);
+
 	for (int i = 0; i < n; i++)
-		sbs[i]->s_op->sync_fs(sbs[i]);
+		if (sbs[i]->s_op->sync_fs)
+			sbs[i]->s_op->sync_fs(sbs[i]);
+}
+
+void writeback_filesystems(u64 dirtied_before)
+{
+	struct super_block *sbs[MAX_SYNC_MOUNTS];
+	int n = mounted_super_blocks(sbs, MAX_SYNC_MOUNTS);
+
+	for (int i = 0; i < n; i++)
+		if (sbs[i]->s_op->write_metadata)
+			sbs[i]->s_op->write_metadata(sbs[i], dirtied_before);
 }
 
 struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path *where,

@@ -1,14 +1,17 @@
 /*
- * /proc: files whose contents the kernel writes when they are opened.
+ * /proc: files whose contents the kernel writes when they are read, and
+ * /proc/sys, whose files take a new value when written.
  *
- * Each entry has a show function that prints the whole file into a
- * buffer; open runs it once (so one read() sees one consistent snapshot)
- * and read copies from the buffer.  A file that does not fit is printed
- * again into a buffer twice the size.  Like Linux's, the files report a
- * size of 0 and cannot be written.
+ * Each entry (proc_internal.h) has a show function that prints the whole
+ * file into a buffer; open runs it once (so one read() sees one consistent
+ * snapshot; a writable file is printed again for a read from offset 0, so
+ * it shows a value just written) and read copies from the buffer.  A file
+ * that does not fit is printed again into a buffer twice the size.  Like
+ * Linux's, the files report a size of 0.
  *
  * The names live in the dcache (pinned, as tmpfs does), so lookup and
- * readdir are the dcache's; the entries are fixed at mount time.
+ * readdir are the dcache's; the entries and their folders (sys, sys/vm)
+ * are made at mount time from the table below.
  */
 #include <blkdev.h>
 #include <err.h>
@@ -21,19 +24,16 @@
 #include <vfs_internal.h>
 #include <vfs_namei.h>
 #include <vfs_ops.h>
+#include <writeback.h>
+#include "proc_internal.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define PROC_BUF_START 4096
 #define PROC_BUF_MAX (1u << 20)
+#define PROC_WRITE_MAX 64	/* a sysctl's value, with room to spare */
+#define INT_MAX 0x7fffffff
 
-/* Where a show function prints. */
-struct proc_buf {
-	char *data;
-	size_t size, len;
-	bool overflow;
-};
-
-static __printf(2, 3) void proc_printf(struct proc_buf *pb, const char *fmt, ...)
+void proc_printf(struct proc_buf *pb, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -48,11 +48,6 @@ static __printf(2, 3) void proc_printf(struct proc_buf *pb, const char *fmt, ...
 	else
 		pb->len += n;
 }
-
-struct proc_entry {
-	const char *name;
-	void (*show)(struct proc_buf *pb);
-};
 
 /* ---- the files ------------------------------------------------------- */
 
@@ -78,53 +73,119 @@ static void show_disk(struct gendisk *disk, void *arg)
 		    s.ios[BLK_OP_FLUSH], ns_to_ms(s.ns[BLK_OP_FLUSH]));
 }
 
-static void show_diskstats(struct proc_buf *pb)
+static void show_diskstats(struct proc_buf *pb, const struct proc_entry *e)
 {
+	(void)e;
 	disk_for_each(show_disk, pb);
 }
 
 static const struct proc_entry proc_entries[] = {
-	{ "diskstats", show_diskstats },
+	{ .path = "diskstats", .mode = 0444, .show = show_diskstats },
+	{ .path = "meminfo", .mode = 0444, .show = proc_show_meminfo },
+	{ .path = "vmstat", .mode = 0444, .show = proc_show_vmstat },
+	{ .path = "sys/vm/dirty_background_ratio", .mode = 0644, .show = proc_show_int,
+	  .store = proc_store_int, .value = &dirty_background_ratio, .min = 0, .max = 100,
+	  .changed = wakeup_flusher },
+	{ .path = "sys/vm/dirty_ratio", .mode = 0644, .show = proc_show_int,
+	  .store = proc_store_int, .value = &dirty_ratio, .min = 0, .max = 100 },
+	{ .path = "sys/vm/dirty_expire_centisecs", .mode = 0644, .show = proc_show_int,
+	  .store = proc_store_int, .value = &dirty_expire_centisecs, .min = 0, .max = INT_MAX },
+	{ .path = "sys/vm/dirty_writeback_centisecs", .mode = 0644, .show = proc_show_int,
+	  .store = proc_store_int, .value = &dirty_writeback_centisecs, .min = 0, .max = INT_MAX,
+	  .changed = wakeup_flusher },
+	{ .path = "sys/vm/drop_caches", .mode = 0200, .store = proc_store_drop_caches,
+	  .min = 1, .max = 4 },
 };
 
 /* ---- open files ------------------------------------------------------ */
 
+/* Print the entry into pb, growing the buffer until it fits; 0 or -ENOMEM. */
+static int proc_fill(struct proc_buf *pb, const struct proc_entry *e)
+{
+	size_t size = pb->size ? pb->size : PROC_BUF_START;
+
+	for (; size <= PROC_BUF_MAX; size *= 2) {
+		if (size != pb->size) {
+			kfree(pb->data);
+			pb->data = kmalloc(size, GFP_KERNEL);
+			pb->size = pb->data ? size : 0;
+			if (!pb->data)
+				return -ENOMEM;
+		}
+		pb->len = 0;
+		pb->overflow = false;
+		e->show(pb, e);
+		if (!pb->overflow)
+			return 0;
+	}
+	return -ENOMEM;
+}
+
+/* The permission bits hold for root too, as Linux checks them for /proc/sys. */
 static int proc_open(struct inode *inode, struct file *f)
 {
 	const struct proc_entry *e = inode->i_private;
-	struct proc_buf *pb = kzalloc(sizeof(*pb), GFP_KERNEL);
+	struct proc_buf *pb;
+	int err = 0;
 
+	if (((f->f_mode & FMODE_READ) && !(e->mode & 0444)) ||
+	    ((f->f_mode & FMODE_WRITE) && !(e->mode & 0222)))
+		return -EACCES;
+	pb = kzalloc(sizeof(*pb), GFP_KERNEL);
 	if (!pb)
 		return -ENOMEM;
-	for (pb->size = PROC_BUF_START; pb->size <= PROC_BUF_MAX; pb->size *= 2) {
-		pb->data = kmalloc(pb->size, GFP_KERNEL);
-		if (!pb->data)
-			break;
-		pb->len = 0;
-		pb->overflow = false;
-		e->show(pb);
-		if (!pb->overflow) {
-			f->private_data = pb;
-			return 0;
-		}
+	if ((f->f_mode & FMODE_READ) && e->show)
+		err = proc_fill(pb, e);
+	if (err) {
 		kfree(pb->data);
-		pb->data = NULL;
+		kfree(pb);
+		return err;
 	}
-	kfree(pb);
-	return -ENOMEM;
+	f->private_data = pb;
+	return 0;
 }
 
 static ssize_t proc_read(struct file *f, struct iov_iter *to, u64 *pos)
 {
+	const struct proc_entry *e = f->f_inode->i_private;
 	struct proc_buf *pb = f->private_data;
 	size_t n, copied;
 
+	if (*pos == 0 && e->store) {
+		int err = proc_fill(pb, e);	/* a value written since the open shows */
+
+		if (err)
+			return err;
+	}
 	if (*pos >= pb->len)
 		return 0;
 	n = MIN(to->count, pb->len - *pos);
 	copied = copy_to_iter(pb->data + *pos, n, to);
 	*pos += copied;
 	return copied ? (ssize_t)copied : -EFAULT;
+}
+
+static ssize_t proc_write(struct file *f, struct iov_iter *from, u64 *pos)
+{
+	const struct proc_entry *e = f->f_inode->i_private;
+	char text[PROC_WRITE_MAX + 1];
+	size_t n = from->count;
+	int err;
+
+	if (!e->store)
+		return -EIO;
+	if (*pos != 0)
+		return n;	/* Linux's sysctl_writes_strict: ignored, reported done */
+	if (n > PROC_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_iter(text, n, from) != n)
+		return -EFAULT;
+	text[n] = 0;
+	err = e->store(e, text);
+	if (err)
+		return err;
+	*pos += n;
+	return n;
 }
 
 static void proc_release(struct inode *inode, struct file *f)
@@ -139,6 +200,7 @@ static void proc_release(struct inode *inode, struct file *f)
 static const struct file_operations proc_file_ops = {
 	.open = proc_open,
 	.read = proc_read,
+	.write = proc_write,
 	.llseek = generic_file_llseek,
 	.release = proc_release,
 };
@@ -164,25 +226,70 @@ static const struct file_operations proc_dir_ops = {
 
 static const struct super_operations proc_sops;
 
-/* Make entry e's file in the root, its dentry pinned for good. */
-static int add_entry(struct super_block *sb, const struct proc_entry *e)
+/* A pinned child of parent named name[0..len), bound to inode (consumed); NULL if out of memory. */
+static struct dentry *add_child(struct dentry *parent, const char *name, size_t len,
+				struct inode *inode)
 {
-	struct qstr name = { e->name, strlen(e->name) };
-	struct inode *inode = new_inode(sb);
+	struct qstr q = { name, len };
 	struct dentry *d;
 
 	if (!inode)
-		return -ENOMEM;
-	inode->i_mode = S_IFREG | 0444;
-	inode->i_fop = &proc_file_ops;
-	inode->i_private = e;
-	d = d_alloc(sb->s_root, &name);
+		return NULL;
+	d = d_alloc(parent, &q);
 	if (!d) {
 		iput(inode);
-		return -ENOMEM;
+		return NULL;
 	}
 	d_instantiate(d, inode);	/* our reference on d is the pin */
-	return 0;
+	return d;
+}
+
+static struct inode *new_dir_inode(struct super_block *sb)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (inode) {
+		inode->i_mode = S_IFDIR | 0555;
+		inode->i_op = &proc_dir_inode_ops;
+		inode->i_fop = &proc_dir_ops;
+		inode->i_nlink = 2;
+	}
+	return inode;
+}
+
+/* The folder dir/name[0..len), made if it is not there yet; NULL if out of memory. */
+static struct dentry *proc_folder(struct dentry *dir, const char *name, size_t len)
+{
+	struct qstr q = { name, len };
+	struct dentry *d = d_lookup(dir, &q);
+
+	if (d) {
+		dput(d);	/* pinned by the one who made it */
+		return d;
+	}
+	return add_child(dir, name, len, new_dir_inode(dir->d_sb));
+}
+
+/* Make entry e's file, and the folders on its path, pinned for good. */
+static int add_entry(struct super_block *sb, const struct proc_entry *e)
+{
+	struct dentry *dir = sb->s_root;
+	const char *name = e->path, *slash;
+	struct inode *inode;
+
+	while (dir && (slash = strchr(name, '/')) != NULL) {
+		dir = proc_folder(dir, name, slash - name);
+		name = slash + 1;
+	}
+	if (!dir)
+		return -ENOMEM;
+	inode = new_inode(sb);
+	if (inode) {
+		inode->i_mode = S_IFREG | e->mode;
+		inode->i_fop = &proc_file_ops;
+		inode->i_private = e;
+	}
+	return add_child(dir, name, strlen(name), inode) ? 0 : -ENOMEM;
 }
 
 static struct super_block *proc_mount(struct file_system_type *type, const char *source)
@@ -194,13 +301,7 @@ static struct super_block *proc_mount(struct file_system_type *type, const char 
 	(void)source;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
-	root = new_inode(sb);
-	if (root) {
-		root->i_mode = S_IFDIR | 0555;
-		root->i_op = &proc_dir_inode_ops;
-		root->i_fop = &proc_dir_ops;
-		root->i_nlink = 2;
-	}
+	root = new_dir_inode(sb);
 	sb = sb_set_root(sb, root);
 	if (IS_ERR(sb))
 		return sb;

@@ -32,6 +32,7 @@ static int tmpfs_readpage(struct file *file, struct page *page)
 const struct address_space_operations tmpfs_aops = {
 	.readpage = tmpfs_readpage,
 	.holes_are_zero = true,
+	.unevictable = true,	/* no disk, no swap: the cache is the data */
 };
 
 const struct file_operations tmpfs_file_ops = {

@@ -66,6 +66,7 @@ struct buffer {
 	unsigned long flags;		/* atomic bits: enum buffer_flag */
 	struct mutex lock;		/* held between bread() and brelse() */
 	enum buffer_role role;		/* lock: what it was last read as (its lock's class) */
+	u64 dirtied_ns;			/* lock: when it last went from clean to dirty (clock_ns) */
 	int refcount;			/* cache_lock */
 	struct list_head hash_link;	/* cache_lock */
 	struct list_head lru_link;	/* cache_lock: on the LRU while refcount == 0 */
@@ -89,7 +90,15 @@ void buffer_forget(struct gendisk *disk, u64 blockno, u32 size);
  * disk's cache.  0, or -EIO if any write (or the flush) failed.
  */
 int buffer_sync_disk(struct gendisk *disk);
+/*
+ * The flusher's part: write the disk's buffers dirty since before
+ * dirtied_before (clock_ns) and wait for them, with no cache flush.
+ * 0, -EIO if a write failed, -ENOMEM.
+ */
+int buffer_writeback_disk(struct gendisk *disk, u64 dirtied_before);
 /* Buffers cached (for tests and /proc/meminfo). */
 unsigned long buffer_count(void);
+/* Bytes of data they hold (kmalloc memory the shrinker can free: SReclaimable). */
+unsigned long buffer_bytes(void);
 
 #endif

@@ -168,6 +168,8 @@ struct inode *new_inode(struct super_block *sb);
 struct inode *ilookup(struct super_block *sb, u64 ino);
 void inode_hash_insert(struct inode *inode);
 void ihold(struct inode *inode);
+/* A new reference, unless the last one is already gone (the inode is being evicted): NULL. */
+struct inode *igrab(struct inode *inode);
 void iput(struct inode *inode);
 unsigned int inode_nlink(struct inode *inode);
 void inc_nlink(struct inode *inode);
@@ -251,6 +253,13 @@ struct super_operations {
 	void (*dirty_inode)(struct inode *inode);
 	/* Write everything dirty to the disk and wait (sync, syncfs): 0 or -EIO. */
 	int (*sync_fs)(struct super_block *sb);
+	/*
+	 * Optional.  The flusher's periodic pass: start writing the metadata
+	 * that has been dirty since before `dirtied_before` (clock_ns), and
+	 * wait for it; no cache flush.  File data is not the file system's
+	 * business here (the flusher writes the pages).
+	 */
+	void (*write_metadata)(struct super_block *sb, u64 dirtied_before);
 	int (*statfs)(struct super_block *sb, struct statfs *buf);
 };
 
@@ -301,6 +310,8 @@ struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path
 int do_mount(const char *source, const char *dir, const char *fstype);
 /* sync(2): every mounted file system writes back what is dirty, and waits. */
 void sync_filesystems(void);
+/* The flusher's periodic pass: every file system's write_metadata (fs/mount.c). */
+void writeback_filesystems(u64 dirtied_before);
 /* If p is covered by a mount, move to that mount's root (repeatedly). */
 void follow_mount(struct path *p);
 /* From the root of a mount to the dentry it covers; false at the global root. */

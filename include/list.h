@@ -46,6 +46,13 @@ static inline void list_del_init(struct list_head *n)
 	list_init(n);
 }
 
+/* Move n to the end of the list at head. */
+static inline void list_move_tail(struct list_head *n, struct list_head *head)
+{
+	list_del(n);
+	list_add_tail(n, head);
+}
+
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(head, type, member) list_entry((head)->next, type, member)
 

@@ -27,6 +27,10 @@ struct mutex {
 };
 
 #define mutex_init(m, name) mutex_init_class((m), (name), __FILE__, __LINE__)
+/* A static mutex, initialised where it is defined (its class is that line). */
+#define MUTEX_INIT(var, lockname)                                                          \
+	{ .lock = RAW_SPINLOCK_INIT(lockname), .waiters = WAIT_QUEUE_INIT((var).waiters), \
+	  .name = (lockname), .dep_map = LOCKDEP_MAP_INIT(lockname, __FILE__, __LINE__) }
 void mutex_init_class(struct mutex *m, const char *name, const char *file, int line);
 void mutex_lock(struct mutex *m);
 void mutex_lock_nested(struct mutex *m, unsigned int subclass);

@@ -73,6 +73,11 @@ struct address_space_operations {
 	 * all there is): read() copies zeros for it without creating a page.
 	 */
 	bool holes_are_zero;
+	/*
+	 * The cached pages are the only copy of the data (tmpfs: no disk, no
+	 * swap): reclaim never drops them, so they stay off the LRU lists.
+	 */
+	bool unevictable;
 };
 
 /* A radix tree node: 64 slots, each a child node or (at the bottom) a page. */
@@ -92,9 +97,14 @@ struct address_space {
 	struct inode *host;
 	const struct address_space_operations *a_ops;
 	struct rwsem invalidate_lock;	/* truncate (write) vs faults (read) */
-	u32 wb_err;			/* atomic: failed writebacks so far (the error sequence) */
+	u32 wb_err;			/* atomic: the error sequence of failed writebacks (writeback.c) */
 	struct mutex i_mmap_lock;
 	struct list_head i_mmap;	/* i_mmap_lock: VMAs mapping the file (vm_area.mapping_link) */
+	/* Writeback (mm/writeback.c), for mappings that write back (mapping_tracks_dirty). */
+	unsigned long nr_dirty;		/* tree_lock: pages with PG_dirty */
+	struct list_head dirty_link;	/* wb_lock: on the flusher's list while it may have dirty pages */
+	u64 dirtied_when;		/* wb_lock: when it went on that list (clock_ns) */
+	unsigned long writeback_index;	/* the flusher's: where its next pass over the file starts */
 };
 
 void mapping_init(struct address_space *m, struct inode *host,
@@ -111,9 +121,10 @@ struct page *find_get_next_page(struct address_space *m, unsigned long *index);
 struct page *find_or_create_page(struct address_space *m, unsigned long index, gfp_t gfp);
 /*
  * The page at index of file's mapping, locked, with a reference, and
- * uptodate (read in through a_ops->readpage if needed); ERR_PTR on error.
+ * uptodate (read in through a_ops->readpage if needed: then *read_io is
+ * set); ERR_PTR on error.
  */
-struct page *filemap_get_locked_page(struct file *file, unsigned long index);
+struct page *filemap_get_locked_page(struct file *file, unsigned long index, bool *read_io);
 /* The same for a mapping; file (may be NULL: truncate has none) goes to readpage. */
 struct page *read_mapping_locked_page(struct address_space *m, struct file *file,
 				      unsigned long index);
@@ -121,6 +132,12 @@ struct page *read_mapping_locked_page(struct address_space *m, struct file *file
 void readahead_file_range(struct file *file, unsigned long index, unsigned long end);
 /* Remove a locked page from its mapping (drops the cache's reference). */
 void delete_from_page_cache(struct page *page);
+/*
+ * Reclaim: remove a locked, clean page that nobody but the cache and the
+ * caller holds, atomically against look-ups (which could take a new
+ * reference); false, and nothing changed, if it is dirty or in use.
+ */
+bool remove_mapping(struct address_space *m, struct page *page);
 /*
  * Truncation (mm/truncate.c).  truncate_inode_pages drops every page at
  * or above byte offset `start` and zeroes the tail of the page that
@@ -145,6 +162,14 @@ void invalidate_mapping_pages(struct address_space *m, unsigned long first, unsi
  * clears PG_dirty): the next store through one faults and dirties it again.
  */
 void page_mkclean(struct page *page);
+/*
+ * Reclaim: take a locked, clean page-cache page out of every page table
+ * (rmap.c).  UNMAP_REFERENCED: some entry was used since the last look
+ * (the accessed bits are cleared, nothing unmapped); UNMAP_BUSY: the
+ * file's list of mappings is locked, try another time.
+ */
+enum unmap_result { UNMAP_DONE, UNMAP_REFERENCED, UNMAP_BUSY };
+enum unmap_result try_to_unmap(struct page *page);
 /* Does the mapping write pages back, so that mappings must track dirtiness? */
 static inline bool mapping_tracks_dirty(const struct address_space *m)
 {
@@ -152,26 +177,54 @@ static inline bool mapping_tracks_dirty(const struct address_space *m)
 }
 
 /*
+ * Dirty pages (mm/writeback.c).  set_page_dirty marks a cached page dirty
+ * (the caller holds a reference, and the page lock or a reason the page
+ * stays in its file) and puts its file on the flusher's list; true if it
+ * was clean.  clear_page_dirty_for_io, on a locked page about to be
+ * written, clears it; true if it was dirty.  Both keep the counters
+ * (NR_FILE_DIRTY, mapping->nr_dirty) in step with PG_dirty.
+ */
+bool set_page_dirty(struct page *page);
+bool clear_page_dirty_for_io(struct page *page);
+
+/*
  * Writeback.  filemap_write_and_wait writes every dirty page of the
  * mapping in ascending index order and waits for them: 0, or -EIO if a
  * write failed (also recorded in the error sequence, m->wb_err).
+ * filemap_writeback starts writing up to nr dirty pages from index *next
+ * on (wrapping to 0 at the end once), waits for none, and returns how
+ * many it started; *next moves past the last page looked at.
  */
 int filemap_write_and_wait(struct address_space *m);
+unsigned long filemap_writeback(struct address_space *m, unsigned long *next, unsigned long nr);
+/* Write one locked dirty page for reclaim; returns with it unlocked. */
+void writeback_one_page(struct page *page, struct blk_plug *plug);
 /* The I/O of a page under writeback is over (any context): error 0 or -errno. */
 void end_page_writeback(struct page *page, int error);
 void wait_on_page_writeback(struct page *page);
 /*
- * fsync's answer for a file that last saw the error sequence at *seen:
- * -EIO once if a writeback failed since, else 0; *seen catches up.
+ * The error sequence (writeback.c): a failed write records itself
+ * (mapping_set_error); a file samples the sequence at open; fsync's answer
+ * for a file that last looked at *since is -EIO once if a writeback failed
+ * after that, else 0, and *since catches up.
  */
-int filemap_check_wb_err(struct address_space *m, u32 *seen);
+void mapping_set_error(struct address_space *m);
+u32 filemap_sample_wb_err(struct address_space *m);
+int filemap_check_wb_err(struct address_space *m, u32 *since);
 
 /*
- * The LRU list of page-cache pages (PG_lru): a page is on it while it is
- * cached; a read moves it to the most recently used end.
+ * The LRU lists of page-cache pages (mm/lru.c): a page of an evictable
+ * file is on one while it is cached (PG_lru), inactive until used twice.
  */
+void lru_add(struct page *page);
+void lru_del(struct page *page);
 void mark_page_accessed(struct page *page);
+/* Reclaim takes pages off (with a reference each) and gives them back. */
+unsigned int lru_isolate(bool active, unsigned int nr, struct list_head *out);
+void lru_putback(struct page *page);
 bool page_is_lru_newest(struct page *page);	/* for self-tests */
+unsigned long nr_lru_pages(void);
+/* Pages in the page cache, of every file system. */
 unsigned long nr_cached_pages(void);
 
 /* Boot options of the page cache (write_path=naive). */

@@ -69,7 +69,7 @@ struct task {
 	int tgid;			/* thread-group (process) id */
 	char comm[TASK_COMM_LEN];	/* own: program name, for messages */
 
-	struct spinlock lock;
+	struct spinlock lock;		/* signals (below); mm changes, for readers from outside */
 	/*
 	 * atomic: references to this struct (task_put).  Two from birth: the
 	 * task's own, dropped by the switch away from it once it has died, and
@@ -87,9 +87,10 @@ struct task {
 	void *kstack_top;		/* own: top of the kernel stack */
 	struct trap_frame *user_regs;	/* own: saved user registers (user tasks) */
 	int pagefault_disabled;		/* own: pagefault_disable() depth */
+	bool memalloc;			/* own: reclaim or writeback works for us: use the reserve, never reclaim */
 	bool need_resched;		/* set by the timer, read on return to user */
 
-	struct mm *mm;			/* own: NULL for kernel threads */
+	struct mm *mm;			/* own, changed under lock (exec, exit): NULL for kernel threads */
 	struct files_struct *files;	/* own: open file descriptors */
 	struct fs_struct *fs;		/* own: root, cwd, umask */
 

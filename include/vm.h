@@ -73,6 +73,12 @@ static inline u64 vma_pgoff(const struct vm_area *v, u64 va)
 struct mm *mm_create(void);
 struct mm *mm_fork(struct mm *old);	/* copy-on-write copy */
 void mm_put(struct mm *mm);		/* drop a user; free at zero */
+/*
+ * Pages mapped by the user page tables: anonymous ones, and the rest
+ * (file pages).  For another task's mm, hold that task's lock: exec and
+ * exit change task->mm under it, so its mm stays while it is held.
+ */
+void mm_resident_pages(struct mm *mm, unsigned long *anon, unsigned long *file);
 
 /* The VMA containing addr, or NULL (mmap_lock held). */
 struct vm_area *find_vma(struct mm *mm, u64 addr);

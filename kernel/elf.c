@@ -61,10 +61,11 @@ static void *mm_page_at(struct mm *mm, u64 va, u64 flags)
 		return NULL;
 	if (*pte & PTE_PRESENT)
 		return phys_to_virt(*pte & PTE_ADDR_MASK);
-	page = alloc_page(GFP_ZERO);
+	page = alloc_anon_page(GFP_KERNEL | GFP_ZERO);
 	if (!page)
 		return NULL;
 	*pte = page_to_phys(page) | flags;
+	page_add_rmap(page);
 	return page_address(page);
 }
 

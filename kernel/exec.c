@@ -270,7 +270,9 @@ static void commit_exec(struct mm *mm, const struct exec_args *a, const struct e
 	struct trap_frame *tf = task_user_frame(t);
 	const char *base = strrchr(a->filename, '/');
 
+	spin_lock(&t->lock);	/* get_task_mm's lock */
 	t->mm = mm;
+	spin_unlock(&t->lock);
 	mm_cpu_switch(old, mm);
 	write_cr3(virt_to_phys(mm->pml4));
 	if (old)

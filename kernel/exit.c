@@ -112,7 +112,9 @@ static void release_resources(struct task *t)
 		/* Never free the page tables this CPU is using. */
 		switch_to_kernel_page_tables();
 		mm_cpu_switch(mm, NULL);
+		spin_lock(&t->lock);	/* get_task_mm's lock */
 		t->mm = NULL;
+		spin_unlock(&t->lock);
 		mm_put(mm);
 	}
 }

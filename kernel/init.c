@@ -37,23 +37,42 @@ static void unpack_initramfs(void)
 	}
 }
 
-/* argv for /init: "/init" and the command-line words meant for it (user=...). */
+/* Is this command-line word (key=value) one for /init: its keys, and test_anything=? */
+static bool word_for_init(const char *word, size_t len)
+{
+	static const char *const keys[] = { "user", "user_skip", "run", "run_arg", "stress_seconds",
+					    "user_dir", "durable", "durable_then", "expire" };
+
+	if (len > 5 && !strncmp(word, "test_", 5))
+		return true;
+	for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t klen = strlen(keys[i]);
+
+		if (len > klen && !strncmp(word, keys[i], klen) && word[klen] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* argv for /init: "/init" and the command-line words meant for it (user=...), in order. */
 static int init_args(struct exec_args *a)
 {
 	static const char *const env[] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin" };
-	const char *keys[] = { "user", "user_skip", "run", "run_arg", "stress_seconds", "test_disk",
-			       "test_disk_ro", "test_disk_eio_write", "test_disk_eio_read",
-			       "user_dir", "test_small_disk", "durable" };
-	char value[512], word[600];
+	const char *p = boot_info.cmdline;
 	int err = exec_args_add(a, "/init", 5);
 
 	a->argc = 1;
-	for (unsigned int i = 0; i < ARRAY_SIZE(keys) && !err; i++) {
-		if (!cmdline_get(keys[i], value, sizeof(value)))
-			continue;
-		snprintf(word, sizeof(word), "%s=%s", keys[i], value);
-		err = exec_args_add(a, word, strlen(word));
-		a->argc++;
+	while (*p && !err) {
+		const char *word = p;
+
+		while (*p && *p != ' ')
+			p++;
+		if (word_for_init(word, p - word)) {
+			err = exec_args_add(a, word, p - word);
+			a->argc++;
+		}
+		while (*p == ' ')
+			p++;
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(env) && !err; i++) {
 		err = exec_args_add(a, env[i], strlen(env[i]));

@@ -28,6 +28,8 @@
 #include <string.h>
 #include <time.h>
 #include <traps.h>
+#include <vmscan.h>
+#include <writeback.h>
 #include <x86.h>
 
 static void print_memory_summary(void)
@@ -90,6 +92,8 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 		panic("cannot create the first kernel thread");
 	reaper_start();
 	hung_task_start();
+	kswapd_start();
+	flusher_start();
 	cpu_idle_loop();
 }
 

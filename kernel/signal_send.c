@@ -84,6 +84,15 @@ bool signal_pending(struct task *t)
 	return (pending & ~READ_ONCE(t->blocked)) != 0;
 }
 
+bool fatal_signal_pending(struct task *t)
+{
+	sigset_t pending = READ_ONCE(t->pending.set);
+
+	if (t->tg)
+		pending |= READ_ONCE(t->tg->shared.set);
+	return pending & sigmask(SIGKILL);
+}
+
 static struct siginfo_k make_info(int sig, const struct siginfo_k *info)
 {
 	struct siginfo_k si = { .signo = sig, .code = SI_KERNEL };

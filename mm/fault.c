@@ -25,6 +25,8 @@
 #include <tlb.h>
 #include <traps.h>
 #include <vm.h>
+#include <vmstat.h>
+#include <writeback.h>
 
 /* PTE permissions for a VMA's pages; `writable` only if this mapping may write now. */
 static u64 vma_pte_flags(const struct vm_area *v, bool writable)
@@ -54,9 +56,14 @@ static int install_pte(struct mm *mm, u64 va, struct page *page, u64 flags, pte_
 	} else if (*pte != expected) {
 		put_page(page);		/* another fault got here first: fine */
 	} else {
-		if (expected & (PTE_PRESENT | PTE_PROTNONE))
-			put_page(pfn_to_page((expected & PTE_ADDR_MASK) >> PAGE_SHIFT));
+		if (expected & (PTE_PRESENT | PTE_PROTNONE)) {
+			struct page *old = pfn_to_page((expected & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+			page_remove_rmap(old);
+			put_page(old);
+		}
 		*pte = page_to_phys(page) | flags;
+		page_add_rmap(page);
 	}
 	spin_unlock(&mm->page_table_lock);
 	if (err)
@@ -73,7 +80,7 @@ static int install_pte(struct mm *mm, u64 va, struct page *page, u64 flags, pte_
 
 static int do_anonymous_page(struct mm *mm, struct vm_area *v, u64 va)
 {
-	struct page *page = alloc_page(GFP_ZERO);
+	struct page *page = alloc_anon_page(GFP_KERNEL | GFP_ZERO);
 
 	if (!page)
 		return -ENOMEM;
@@ -93,7 +100,7 @@ static int do_wp_page(struct mm *mm, struct vm_area *v, u64 va, pte_t old, struc
 		get_page(src);
 		return install_pte(mm, va, src, vma_pte_flags(v, true), old);
 	}
-	copy = alloc_page(GFP_KERNEL);
+	copy = alloc_anon_page(GFP_KERNEL);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(page_address(copy), page_address(src), PAGE_SIZE);
@@ -133,7 +140,7 @@ static int shared_page_mkwrite(struct vm_area *v, struct page *page)
 	int err = ops->page_mkwrite ? ops->page_mkwrite(v->file, page) : 0;
 
 	if (!err)
-		page_set_flag(page, PG_dirty);
+		set_page_dirty(page);
 	return err;
 }
 
@@ -185,7 +192,7 @@ static void map_pages_around(struct mm *mm, struct vm_area *v, u64 va, u64 flags
  * mappings map the page-cache page itself; private ones map it
  * read-only, and a write gets a private copy.
  */
-static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
+static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write, bool *major)
 {
 	struct address_space *mapping = v->file->f_mapping;
 	unsigned long pgoff = vma_pgoff(v, va);
@@ -194,7 +201,7 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
 	int err = 0;
 
 	down_read(&mapping->invalidate_lock);
-	page = filemap_get_locked_page(v->file, pgoff);
+	page = filemap_get_locked_page(v->file, pgoff, major);
 	if (IS_ERR(page)) {
 		up_read(&mapping->invalidate_lock);
 		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
@@ -209,7 +216,7 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write)
 			err = install_pte(mm, va, page, flags, 0);
 		}
 	} else {
-		struct page *copy = alloc_page(GFP_KERNEL);
+		struct page *copy = alloc_anon_page(GFP_KERNEL);
 
 		if (!copy) {
 			err = -ENOMEM;
@@ -287,12 +294,26 @@ static bool access_allowed(const struct vm_area *v, unsigned int err)
 	return v->flags & (VM_READ | VM_WRITE | VM_EXEC);
 }
 
-/* getrusage's ru_minflt: faults resolved without waiting for a disk, per thread and process. */
-static void count_minor_fault(struct task *t)
+/*
+ * getrusage's ru_minflt: faults resolved without waiting for a disk, per
+ * thread and process; /proc/vmstat's pgmajfault counts the others.
+ */
+static void count_fault(struct task *t, bool major)
 {
+	if (major) {
+		inc_vm_stat(PGMAJFAULT);
+		return;
+	}
 	t->min_flt++;
 	if (t->tg)
 		__atomic_add_fetch(&t->tg->min_flt, 1, __ATOMIC_RELAXED);
+}
+
+/* A store through a shared mapping of a file that writes back will dirty a page. */
+static bool dirties_file_page(const struct vm_area *v, unsigned int err)
+{
+	return (err & PF_WRITE) && (v->flags & VM_SHARED) && v->file &&
+	       mapping_tracks_dirty(v->file->f_mapping);
 }
 
 int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
@@ -301,11 +322,13 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 	struct vm_area *v;
 	pte_t *pte, old = 0;
 	struct page *page = NULL;
+	bool major = false, dirtied = false;
 	int ret = 0;
 
 	*si_code = SEGV_MAPERR;
 	if (!mm || addr >= USER_SPACE_END)
 		return SIGSEGV;
+	inc_vm_stat(PGFAULT);
 	down_read(&mm->mmap_lock);
 	v = find_vma(mm, addr);
 	if (!v)
@@ -345,7 +368,7 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 						     : do_wp_page(mm, v, addr, old, page);
 		/* else: another fault already resolved it; retry */
 	} else if (v->file) {
-		ret = do_file_page(mm, v, addr, err & PF_WRITE);
+		ret = do_file_page(mm, v, addr, err & PF_WRITE, &major);
 	} else {
 		ret = do_anonymous_page(mm, v, addr);
 	}
@@ -358,9 +381,14 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 	}
 	if (page)
 		put_page(page);
-	if (ret == 0)
-		count_minor_fault(current);
+	if (ret == 0) {
+		count_fault(current, major);
+		dirtied = dirties_file_page(v, err);
+	}
 out:
 	up_read(&mm->mmap_lock);
+	/* As write() does: wait here, with no lock held, if too much is dirty. */
+	if (dirtied)
+		balance_dirty_pages();
 	return ret;
 }

@@ -1,16 +1,18 @@
 /*
- * The page cache (see pagecache.h): looking pages up and adding them,
- * page locks, writeback of a file, the LRU list, and the generic read and
- * write paths.  Truncation is in truncate.c, the way from a page to the
- * mappings of it in rmap.c.
+ * The page cache (see pagecache.h): looking pages up, adding and removing
+ * them, page locks, and the generic read and write paths.  Truncation is
+ * in truncate.c, the way from a page to the mappings of it in rmap.c,
+ * dirty pages and writing them back in writeback.c and flusher.c, the LRU
+ * lists in lru.c, reclaim in vmscan.c.
  *
  * Lock order, outer first:
  *     inode->i_rwsem                  (writers of a file, truncate)
  *       mapping->invalidate_lock      (truncate exclusive; faults shared)
  *         mm->mmap_lock               (only in the write path's fault-in, before any page lock)
  *           page lock                 (PG_locked: sleeping)
- *             mapping->tree_lock      (spinlock: the index)
- *             lru_lock                (spinlock: the LRU list; taken alone)
+ *             mapping->tree_lock      (spinlock: the index, nr_dirty)
+ *               wb_lock               (spinlock: the flusher's list of dirty files)
+ *             lru_lock                (spinlock: the LRU lists; taken alone)
  * A page lock is never held while taking mmap_lock or touching user
  * memory with page faults enabled: see generic_file_write (and its
  * teaching mode, write_path=naive, which breaks that rule on purpose).
@@ -27,6 +29,8 @@
 #include <string.h>
 #include <uio.h>
 #include <usercopy.h>
+#include <vmstat.h>
+#include <writeback.h>
 
 struct page *page_index_lookup(struct address_space *m, unsigned long index);
 int page_index_insert(struct address_space *m, unsigned long index, struct page *page);
@@ -46,6 +50,10 @@ void mapping_init(struct address_space *m, struct inode *host,
 	m->wb_err = 0;
 	mutex_init(&m->i_mmap_lock, "i_mmap_lock");
 	list_init(&m->i_mmap);
+	m->nr_dirty = 0;
+	list_init(&m->dirty_link);
+	m->dirtied_when = 0;
+	m->writeback_index = 0;
 }
 
 /*
@@ -188,151 +196,26 @@ void wait_on_page_writeback(struct page *page)
 	wait_on_page_bit(page, PG_writeback);
 }
 
+/*
+ * The I/O of a page under writeback ended (often in an interrupt).  A
+ * failed write leaves the page clean, its data only in memory, with the
+ * error recorded in the file's error sequence for fsync to report: Linux's
+ * choice, which keeps a dead disk from filling memory with pages that can
+ * never be cleaned.
+ */
 void end_page_writeback(struct page *page, int error)
 {
 	if (error) {
 		page_set_flag(page, PG_error);
 		if (page->mapping)
-			__atomic_add_fetch(&page->mapping->wb_err, 1, __ATOMIC_RELEASE);
+			mapping_set_error(page->mapping);
 	} else {
 		page_clear_flag(page, PG_error);
 	}
 	if (clear_bit_see_waiters(page, PG_writeback))
 		wake_page_waiters(page);
-}
-
-int filemap_check_wb_err(struct address_space *m, u32 *seen)
-{
-	u32 now = __atomic_load_n(&m->wb_err, __ATOMIC_ACQUIRE);
-
-	if (now == *seen)
-		return 0;
-	*seen = now;
-	return -EIO;
-}
-
-#define WRITEBACK_BATCH 64		/* pages per plug: up to 256 KiB in one request */
-
-/* Start writeback of the page if it is dirty, into plug; true if it was started (reference kept). */
-static bool start_writeback(struct address_space *m, struct page *page, struct blk_plug *plug)
-{
-	if (!page_test_flag(page, PG_dirty))
-		return false;
-	lock_page(page);
-	wait_on_page_writeback(page);	/* one write of a page at a time */
-	if (page->mapping != m || !page_test_flag(page, PG_dirty)) {
-		unlock_page(page);
-		return false;
-	}
-	/*
-	 * Write-protect its shared mappings before cleaning it: a store from
-	 * now on faults and dirties it again (it may land in the middle of
-	 * this write, so the page is written once more later).
-	 */
-	page_mkclean(page);
-	page_clear_flag(page, PG_dirty);
-	page_set_flag(page, PG_writeback);
-	m->a_ops->writepage(page, plug);	/* unlocks; errors end up in PG_error */
-	return true;
-}
-
-int filemap_write_and_wait(struct address_space *m)
-{
-	struct page *batch[WRITEBACK_BATCH];
-	unsigned long index = 0;
-	bool more = true;
-	int err = 0;
-
-	if (!m->a_ops->writepage)
-		return 0;	/* nothing behind it (tmpfs) */
-	while (more) {
-		struct blk_plug plug;
-		int n = 0;
-
-		/*
-		 * Ascending index order: lock, clear dirty, set writeback, submit
-		 * (into the plug), unlock.  Nothing here waits for a page of the
-		 * plug: a page is taken once a batch, and the plug goes out before
-		 * the batch is waited for.
-		 */
-		blk_start_plug(&plug);
-		while (n < WRITEBACK_BATCH) {
-			struct page *page = find_get_next_page(m, &index);
-
-			if (!page) {
-				more = false;
-				break;
-			}
-			index++;
-			if (start_writeback(m, page, &plug))
-				batch[n++] = page;
-			else
-				put_page(page);
-		}
-		blk_finish_plug(&plug);
-		for (int i = 0; i < n; i++) {
-			wait_on_page_writeback(batch[i]);
-			if (page_test_flag(batch[i], PG_error))
-				err = -EIO;
-			put_page(batch[i]);
-		}
-	}
-	return err;
-}
-
-/*
- * The LRU list: every page-cache page, least recently used first, linked
- * through page->list and marked PG_lru.  A page joins at the tail when it
- * enters the cache, moves to the tail when read, and leaves with the
- * cache.  Reclaim ([writeback]) will take its victims from the head.
- */
-static struct spinlock lru_lock = SPINLOCK_INIT("lru");
-static struct list_head lru_pages = LIST_HEAD_INIT(lru_pages);	/* lru_lock */
-static unsigned long nr_lru_pages;				/* lru_lock */
-
-static void lru_add(struct page *page)
-{
-	spin_lock(&lru_lock);
-	list_add_tail(&page->list, &lru_pages);
-	page_set_flag(page, PG_lru);
-	nr_lru_pages++;
-	spin_unlock(&lru_lock);
-}
-
-static void lru_del(struct page *page)
-{
-	spin_lock(&lru_lock);
-	if (page_test_flag(page, PG_lru)) {
-		list_del(&page->list);
-		page_clear_flag(page, PG_lru);
-		nr_lru_pages--;
-	}
-	spin_unlock(&lru_lock);
-}
-
-void mark_page_accessed(struct page *page)
-{
-	spin_lock(&lru_lock);
-	if (page_test_flag(page, PG_lru) && lru_pages.prev != &page->list) {
-		list_del(&page->list);
-		list_add_tail(&page->list, &lru_pages);
-	}
-	spin_unlock(&lru_lock);
-}
-
-bool page_is_lru_newest(struct page *page)
-{
-	bool newest;
-
-	spin_lock(&lru_lock);
-	newest = page_test_flag(page, PG_lru) && lru_pages.prev == &page->list;
-	spin_unlock(&lru_lock);
-	return newest;
-}
-
-unsigned long nr_cached_pages(void)
-{
-	return READ_ONCE(nr_lru_pages);
+	dec_vm_stat(NR_WRITEBACK);
+	writeback_done_wake();
 }
 
 struct page *find_get_page(struct address_space *m, unsigned long index)
@@ -388,7 +271,11 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 		spin_unlock(&m->tree_lock);
 		if (!err) {
 			__atomic_add_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
-			lru_add(page);
+			inc_vm_stat(NR_FILE_PAGES);
+			if (m->a_ops->unevictable)
+				inc_vm_stat(NR_SHMEM);
+			else
+				lru_add(page);
 			return page;
 		}
 		lockdep_page_unlock(page);
@@ -402,30 +289,86 @@ struct page *find_or_create_page(struct address_space *m, unsigned long index, g
 	}
 }
 
+/* Take a page out of the index and the counters; tree_lock held. */
+static void unlink_page(struct address_space *m, struct page *page)
+{
+	page_index_remove(m, page->index);
+	m->nrpages--;
+	page->mapping = NULL;
+	if (page_test_and_clear_flag(page, PG_dirty) && mapping_tracks_dirty(m)) {
+		m->nr_dirty--;
+		dec_vm_stat(NR_FILE_DIRTY);
+	}
+}
+
+/* The page left m (unlink_page done, tree_lock dropped): the rest of the books, the reference. */
+static void page_cache_release(struct address_space *m, struct page *page)
+{
+	__atomic_sub_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
+	dec_vm_stat(NR_FILE_PAGES);
+	if (m->a_ops->unevictable)
+		dec_vm_stat(NR_SHMEM);
+	else
+		lru_del(page);
+	page_clear_flag(page, PG_uptodate);
+	put_page(page);		/* the cache's reference */
+}
+
 void delete_from_page_cache(struct page *page)
 {
 	struct address_space *m = page->mapping;
 
 	spin_lock(&m->tree_lock);
-	page_index_remove(m, page->index);
-	m->nrpages--;
-	page->mapping = NULL;
+	unlink_page(m, page);
 	spin_unlock(&m->tree_lock);
-	__atomic_sub_fetch(&m->host->i_sb->s_cached_pages, 1, __ATOMIC_RELAXED);
-	lru_del(page);
-	page_clear_flag(page, PG_uptodate);
-	page_clear_flag(page, PG_dirty);
-	put_page(page);		/* the cache's reference */
+	page_cache_release(m, page);
 }
 
-struct page *filemap_get_locked_page(struct file *file, unsigned long index)
+/*
+ * Under tree_lock no look-up can take a new reference, so "only the cache
+ * and the caller hold it" stays true while the page leaves.  The caller
+ * has taken it off the LRU.
+ */
+bool remove_mapping(struct address_space *m, struct page *page)
 {
-	return read_mapping_locked_page(file->f_mapping, file, index);
+	spin_lock(&m->tree_lock);
+	if (page->mapping != m || READ_ONCE(page->refcount) != 2 ||
+	    page_test_flag(page, PG_dirty) || page_test_flag(page, PG_writeback)) {
+		spin_unlock(&m->tree_lock);
+		return false;
+	}
+	unlink_page(m, page);
+	spin_unlock(&m->tree_lock);
+	page_cache_release(m, page);
+	return true;
+}
+
+unsigned long nr_cached_pages(void)
+{
+	return vm_stat_read(NR_FILE_PAGES);
+}
+
+static struct page *read_mapping_page_io(struct address_space *m, struct file *file,
+					 unsigned long index, bool *read_io);
+
+struct page *filemap_get_locked_page(struct file *file, unsigned long index, bool *read_io)
+{
+	return read_mapping_page_io(file->f_mapping, file, index, read_io);
 }
 
 struct page *read_mapping_locked_page(struct address_space *m, struct file *file,
 				      unsigned long index)
 {
+	bool read_io;
+
+	return read_mapping_page_io(m, file, index, &read_io);
+}
+
+/* read_mapping_locked_page, saying in *read_io whether it read from the file system. */
+static struct page *read_mapping_page_io(struct address_space *m, struct file *file,
+					 unsigned long index, bool *read_io)
+{
+	*read_io = false;
 	for (;;) {
 		struct page *page = find_or_create_page(m, index, GFP_KERNEL);
 		int err;
@@ -434,6 +377,7 @@ struct page *read_mapping_locked_page(struct address_space *m, struct file *file
 			return ERR_PTR(-ENOMEM);
 		if (page_test_flag(page, PG_uptodate))
 			return page;
+		*read_io = true;
 		err = m->a_ops->readpage(file, page);	/* unlocks the page */
 		if (err) {
 			put_page(page);
@@ -534,7 +478,7 @@ ssize_t generic_file_read(struct file *file, struct iov_iter *to, u64 *pos)
 				put_page(page);
 			else
 				file_readahead(file, *pos >> PAGE_SHIFT, size);
-			page = filemap_get_locked_page(file, *pos >> PAGE_SHIFT);
+			page = read_mapping_locked_page(file->f_mapping, file, *pos >> PAGE_SHIFT);
 			if (IS_ERR(page))
 				return done ? done : PTR_ERR(page);
 			unlock_page(page);
@@ -629,7 +573,8 @@ static size_t copy_into_locked_page(struct page *page, size_t offset, size_t byt
 /*
  * The buffered write protocol (docs/design.md), one page-sized chunk at a
  * time:
- *  1. (throttling on dirty pages comes with writeback)
+ *  1. throttle: wait while too much of memory is dirty (flusher.c), with
+ *     no page lock held (i_rwsem is: the flusher never takes it);
  *  2. fault in the source bytes, no lock but i_rwsem held;
  *  3. find or create the page and lock it (reading it if needed);
  *  4. copy with page faults disabled: a fault cannot sleep or recurse into
@@ -664,6 +609,8 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		struct page *page;
 		bool was_uptodate, faulted;
 
+		if (mapping_tracks_dirty(file->f_mapping))
+			balance_dirty_pages();
 		iov_iter_advance(from, 0);	/* step past empty segments */
 		/* (The naive path skips it: its copy faults pages in, holding the page lock.) */
 		if (!write_path_naive &&
@@ -695,7 +642,7 @@ ssize_t generic_file_write(struct file *file, struct iov_iter *from, u64 *pos)
 		if (copied) {
 			if (!was_uptodate)
 				page_set_flag(page, PG_uptodate);	/* a whole-page write */
-			page_set_flag(page, PG_dirty);
+			set_page_dirty(page);
 			if (*pos + copied > inode->i_size)
 				WRITE_ONCE(inode->i_size, *pos + copied);
 		}

@@ -41,7 +41,7 @@ KTEST(page_cache_index_sparse_and_ordered)
 	before = nr_free_pages();
 	mapping_init(&m, &host, &zero_aops);
 	for (unsigned int i = 0; i < ARRAY_SIZE(where); i++) {
-		p = find_or_create_page(&m, where[i], GFP_ZERO);
+		p = find_or_create_page(&m, where[i], GFP_KERNEL | GFP_ZERO);
 		if (!KEXPECT(p != NULL))
 			return;
 		KEXPECT_EQ(p->index, where[i]);
@@ -132,30 +132,39 @@ KTEST(page_lock_sleeps_until_unlocked)
 	free_pages(p, 0);
 }
 
-/* Cached pages are on the LRU, a read moves one to the newest end, truncation takes them off. */
+/*
+ * Cached pages start on the inactive LRU list; a first use marks one
+ * referenced, a second moves it to the active list; truncation takes
+ * them off.
+ */
 KTEST(page_cache_pages_join_and_leave_the_lru)
 {
 	struct address_space m;
 	struct inode host = { .i_mode = S_IFREG, .i_sb = &test_sb };
-	unsigned long before = nr_cached_pages();
+	unsigned long before = nr_cached_pages(), lru_before = nr_lru_pages();
 	struct page *a, *b;
 
 	mapping_init(&m, &host, &zero_aops);
-	a = find_or_create_page(&m, 0, GFP_ZERO);
-	b = find_or_create_page(&m, 1, GFP_ZERO);
+	a = find_or_create_page(&m, 0, GFP_KERNEL | GFP_ZERO);
+	b = find_or_create_page(&m, 1, GFP_KERNEL | GFP_ZERO);
 	if (!KEXPECT(a && b))
 		return;
 	unlock_page(a);
 	unlock_page(b);
 	KEXPECT(page_test_flag(a, PG_lru) && page_test_flag(b, PG_lru));
+	KEXPECT(!page_test_flag(a, PG_active) && !page_test_flag(b, PG_active));
 	KEXPECT_EQ(nr_cached_pages(), before + 2);
+	KEXPECT_EQ(nr_lru_pages(), lru_before + 2);
 	KEXPECT(page_is_lru_newest(b));
 	mark_page_accessed(a);
-	KEXPECT(page_is_lru_newest(a));
-	KEXPECT(!page_is_lru_newest(b));
+	KEXPECT(page_test_flag(a, PG_referenced) && !page_test_flag(a, PG_active));
+	KEXPECT(page_is_lru_newest(b));
+	mark_page_accessed(a);
+	KEXPECT(page_test_flag(a, PG_active) && page_is_lru_newest(a));
 	truncate_inode_pages(&m, 0);
 	KEXPECT(!page_test_flag(a, PG_lru) && !page_test_flag(b, PG_lru));
 	KEXPECT_EQ(nr_cached_pages(), before);
+	KEXPECT_EQ(nr_lru_pages(), lru_before);
 	put_page(a);
 	put_page(b);
 }

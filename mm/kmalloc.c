@@ -18,6 +18,7 @@
 #include <panic.h>
 #include <spinlock.h>
 #include <string.h>
+#include <vmstat.h>
 
 struct kmem_class {
 	struct spinlock lock;
@@ -49,15 +50,16 @@ void kmalloc_init(void)
 }
 
 /* Make a new slab page for class c, all objects free; no lock needed yet. */
-static struct page *new_slab(struct kmem_class *c)
+static struct page *new_slab(struct kmem_class *c, gfp_t gfp)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
+	struct page *page = alloc_page(gfp & ~GFP_ZERO);
 	char *base;
 
 	if (!page)
 		return NULL;
 	base = page_address(page);
 	page_set_flag(page, PG_slab);
+	inc_vm_stat(NR_SLAB);
 	page->slab_class = c;
 	page->slab_inuse = 0;
 	page->slab_free = NULL;
@@ -69,7 +71,7 @@ static struct page *new_slab(struct kmem_class *c)
 	return page;
 }
 
-static void *slab_alloc(struct kmem_class *c)
+static void *slab_alloc(struct kmem_class *c, gfp_t gfp)
 {
 	struct page *page;
 	void *obj;
@@ -77,7 +79,7 @@ static void *slab_alloc(struct kmem_class *c)
 	spin_lock(&c->lock);
 	if (list_empty(&c->partial)) {
 		spin_unlock(&c->lock);
-		page = new_slab(c);	/* outside the lock: the page allocator takes its own */
+		page = new_slab(c, gfp);	/* outside the lock: the page allocator takes its own */
 		if (!page)
 			return NULL;
 		spin_lock(&c->lock);
@@ -94,6 +96,13 @@ static void *slab_alloc(struct kmem_class *c)
 	}
 	spin_unlock(&c->lock);
 	return obj;
+}
+
+static void free_slab(struct page *page)
+{
+	page_clear_flag(page, PG_slab);
+	dec_vm_stat(NR_SLAB);
+	free_pages(page, 0);
 }
 
 static void slab_free(struct page *page, void *obj)
@@ -119,10 +128,8 @@ static void slab_free(struct page *page, void *obj)
 	}
 	spin_unlock(&c->lock);
 
-	if (release) {
-		page_clear_flag(page, PG_slab);
-		free_pages(page, 0);
-	}
+	if (release)
+		free_slab(page);
 }
 
 static unsigned int order_for(size_t size)
@@ -144,15 +151,20 @@ void *kmalloc(size_t size, gfp_t gfp)
 		return NULL;
 	c = class_for(size);
 	if (c) {
-		p = slab_alloc(c);
+		p = slab_alloc(c, gfp);
 		if (p && (gfp & GFP_ZERO))
 			memset(p, 0, c->size);
 		return p;
 	}
 	if (order_for(size) > MAX_ORDER)
 		return NULL;
-	page = alloc_pages(gfp, order_for(size));
-	return page ? page_address(page) : NULL;
+	page = alloc_pages(gfp & ~GFP_ZERO, order_for(size));
+	if (!page)
+		return NULL;
+	mod_vm_stat(NR_SLAB, 1l << page->order);	/* kernel memory, as slab pages are */
+	if (gfp & GFP_ZERO)
+		memset(page_address(page), 0, size);
+	return page_address(page);
 }
 
 void kfree(const void *ptr)
@@ -162,10 +174,12 @@ void kfree(const void *ptr)
 	if (!ptr)
 		return;
 	page = virt_to_page(ptr);
-	if (page_test_flag(page, PG_slab))
+	if (page_test_flag(page, PG_slab)) {
 		slab_free(page, (void *)ptr);
-	else
+	} else {
+		mod_vm_stat(NR_SLAB, -(1l << page->order));
 		free_pages(page, page->order);
+	}
 }
 
 size_t ksize(const void *ptr)
@@ -203,8 +217,7 @@ void kmalloc_shrink(void)
 			spin_unlock(&c->lock);
 			if (!empty)
 				break;
-			page_clear_flag(empty, PG_slab);
-			free_pages(empty, 0);
+			free_slab(empty);
 		}
 	}
 }

@@ -81,7 +81,7 @@ void *kstack_alloc(void)
 
 	base = slot_stack_base(slot);
 	for (u64 off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
-		struct page *page = alloc_page(GFP_ZERO);
+		struct page *page = alloc_page(GFP_KERNEL | GFP_ZERO);
 		int err;
 
 		if (!page)

@@ -22,7 +22,7 @@
 struct mm *mm_create(void)
 {
 	struct mm *mm = kzalloc(sizeof(*mm), GFP_KERNEL);
-	struct page *root = alloc_page(GFP_ZERO);
+	struct page *root = alloc_page(GFP_KERNEL | GFP_ZERO);
 
 	if (!mm || !root) {
 		kfree(mm);
@@ -60,6 +60,7 @@ static int copy_one_pte(pte_t *pte, u64 va, void *arg)
 		*pte &= ~PTE_WRITE;
 	*dst = *pte;
 	get_page(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
+	page_add_rmap(pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT));
 	return 0;
 }
 
@@ -109,6 +110,37 @@ struct mm *mm_fork(struct mm *old)
 		return NULL;
 	}
 	return mm;
+}
+
+struct rss_count {
+	unsigned long anon, file;
+};
+
+static int count_resident(pte_t *pte, u64 va, void *arg)
+{
+	struct rss_count *c = arg;
+
+	(void)va;
+	if (pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT)->mapping)
+		c->file++;
+	else
+		c->anon++;
+	return 0;
+}
+
+/*
+ * Counted by walking the tables (for the OOM killer, which is rare):
+ * nothing on the hot paths has to keep a counter right.
+ */
+void mm_resident_pages(struct mm *mm, unsigned long *anon, unsigned long *file)
+{
+	struct rss_count c = { 0, 0 };
+
+	spin_lock(&mm->page_table_lock);
+	for_each_user_pte(mm->pml4, 0, USER_SPACE_END, count_resident, &c);
+	spin_unlock(&mm->page_table_lock);
+	*anon = c.anon;
+	*file = c.file;
 }
 
 void mm_put(struct mm *mm)

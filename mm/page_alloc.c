@@ -19,8 +19,10 @@
 #include <printk.h>
 #include <spinlock.h>
 #include <string.h>
+#include <vmstat.h>
 
 struct page *mem_map;
+struct watermarks watermarks;
 u64 max_pfn;
 
 static struct {
@@ -68,18 +70,22 @@ static void free_block(u64 pfn, unsigned int order)
 	add_free_block(pfn_to_page(pfn), order);
 }
 
-struct page *alloc_pages(gfp_t gfp, unsigned int order)
+/*
+ * Take a block of 2^order pages if at least `keep` pages stay free
+ * afterwards (the watermark the caller must respect); NULL if not.
+ */
+struct page *take_free_block(unsigned int order, u64 keep)
 {
 	struct page *page = NULL;
 	unsigned int o;
 
-	if (order > MAX_ORDER)
-		return NULL;
 	spin_lock(&zone.lock);
-	for (o = order; o <= MAX_ORDER; o++) {
-		if (!list_empty(&zone.free_list[o])) {
-			page = list_first_entry(&zone.free_list[o], struct page, list);
-			break;
+	if (zone.nr_free >= keep + (1ul << order)) {
+		for (o = order; o <= MAX_ORDER; o++) {
+			if (!list_empty(&zone.free_list[o])) {
+				page = list_first_entry(&zone.free_list[o], struct page, list);
+				break;
+			}
 		}
 	}
 	if (page) {
@@ -92,7 +98,24 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		zone.nr_free -= 1ul << order;
 	}
 	spin_unlock(&zone.lock);
+	return page;
+}
 
+/*
+ * The fast path takes a block while more than the low watermark stays
+ * free; below it, alloc_pages_slowpath (vmscan.c) wakes the reclaim
+ * thread, may reclaim for itself and, as the last resort, calls the OOM
+ * killer.
+ */
+struct page *alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	if (order > MAX_ORDER)
+		return NULL;
+	page = take_free_block(order, READ_ONCE(watermarks.low));
+	if (!page)
+		page = alloc_pages_slowpath(gfp, order);
 	if (!page)
 		return NULL;
 	page->flags = 0;
@@ -103,6 +126,17 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	page->index = 0;
 	if (gfp & GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
+	return page;
+}
+
+struct page *alloc_anon_page(gfp_t gfp)
+{
+	struct page *page = alloc_pages(gfp, 0);
+
+	if (page) {
+		page_set_flag(page, PG_anon);
+		inc_vm_stat(NR_ANON_PAGES);
+	}
 	return page;
 }
 
@@ -132,6 +166,8 @@ void free_pages(struct page *page, unsigned int order)
 	}
 	if (old > 1)
 		return;		/* others still hold references */
+	if (page_test_flag(page, PG_anon))
+		dec_vm_stat(NR_ANON_PAGES);
 
 	spin_lock(&zone.lock);
 	free_block(page_to_pfn(page), order);
@@ -173,6 +209,23 @@ u64 page_alloc_bad_frees(void)
 	return READ_ONCE(zone.bad_frees);
 }
 
+/*
+ * The free-memory watermarks, as Linux sets them: min is the reserve only
+ * reclaim itself (and, halfway, allocations that cannot sleep) may use,
+ * sqrt(16 * memory in KiB) KiB, at least 128 KiB; the reclaim thread
+ * wakes below low (min + 1/4) and sleeps again above high (min + 1/2).
+ */
+static void set_watermarks(u64 managed)
+{
+	u64 kib = managed << (PAGE_SHIFT - 10), min_kib = 128;
+
+	while ((min_kib + 1) * (min_kib + 1) <= 16 * kib)
+		min_kib++;
+	watermarks.min = MAX(min_kib >> (PAGE_SHIFT - 10), 32ul);
+	watermarks.low = watermarks.min + watermarks.min / 4;
+	watermarks.high = watermarks.min + watermarks.min / 2;
+}
+
 /* Hand a free physical range to the allocator, in the largest aligned blocks. */
 static void release_range(phys_addr_t start, phys_addr_t end)
 {
@@ -212,6 +265,9 @@ void page_alloc_init(void)
 	bootmem_release_free(release_range);
 	zone.ready = true;
 	spin_unlock(&zone.lock);
-	pr_info("page_alloc: %lu pages (%lu MiB) free, struct page array %lu KiB",
-		zone.nr_free, zone.nr_free >> (20 - PAGE_SHIFT), bytes >> 10);
+	set_watermarks(zone.nr_managed);
+	pr_info("page_alloc: %lu pages (%lu MiB) free, struct page array %lu KiB; "
+		"watermarks min %lu low %lu high %lu pages",
+		zone.nr_free, zone.nr_free >> (20 - PAGE_SHIFT), bytes >> 10,
+		watermarks.min, watermarks.low, watermarks.high);
 }

@@ -2,6 +2,7 @@
 #include <ktest.h>
 #include <page.h>
 #include <string.h>
+#include <task.h>
 
 /* Empty the free lists of orders [0, upto) by allocating every block on them. */
 static void drain_low_orders(struct list_head *held, unsigned int upto)
@@ -86,23 +87,57 @@ KTEST(buddy_alignment_and_contents)
 	KEXPECT(alloc_pages(GFP_KERNEL, MAX_ORDER + 1) == NULL);
 }
 
+/* Take every page there is, as reclaim itself may (a memalloc task). */
+static u64 take_all_pages(struct list_head *held, gfp_t gfp)
+{
+	struct page *p;
+	u64 got = 0;
+
+	while ((p = alloc_page(gfp)) != NULL) {
+		list_add(&p->list, held);
+		got++;
+	}
+	return got;
+}
+
 KTEST(buddy_exhaustion_returns_null)
 {
 	struct list_head held = LIST_HEAD_INIT(held);
-	u64 before = nr_free_pages(), got = 0;
-	struct page *p;
+	u64 before = nr_free_pages(), got;
 
-	while ((p = alloc_page(GFP_KERNEL)) != NULL) {
-		list_add(&p->list, &held);
-		got++;
-	}
+	current->memalloc = true;
+	got = take_all_pages(&held, GFP_KERNEL);
 	KEXPECT_EQ(got, before);
 	KEXPECT_EQ(nr_free_pages(), 0);
 	KEXPECT(alloc_pages(GFP_KERNEL, 3) == NULL);
+	current->memalloc = false;
 	free_held(&held);
 	KEXPECT_EQ(nr_free_pages(), before);
 	/* Everything coalesced again: the largest blocks exist once more. */
 	KEXPECT(buddy_free_blocks(MAX_ORDER) > 0);
+}
+
+/*
+ * The last pages are kept for those who free memory: an allocation that
+ * cannot sleep stops at half the min watermark, one that may sleep (and
+ * finds nothing to reclaim or kill here) at min itself.
+ */
+KTEST(allocations_leave_the_reserve_to_reclaim)
+{
+	struct list_head held = LIST_HEAD_INIT(held);
+	u64 left;
+
+	take_all_pages(&held, GFP_NOWAIT);
+	left = nr_free_pages();
+	KEXPECT(left >= watermarks.min / 2 && left <= watermarks.min);
+	take_all_pages(&held, GFP_KERNEL);	/* reclaim finds little, the OOM killer no one */
+	left = nr_free_pages();
+	KEXPECT(left >= watermarks.min / 2 && left <= watermarks.min);
+	current->memalloc = true;
+	take_all_pages(&held, GFP_KERNEL);
+	KEXPECT_EQ(nr_free_pages(), 0);
+	current->memalloc = false;
+	free_held(&held);
 }
 
 KTEST(buddy_double_free_is_refused)
@@ -147,7 +182,7 @@ KTEST(alloc_zeroed_page)
 		return;
 	memset(page_address(p), 0xff, PAGE_SIZE);
 	free_pages(p, 0);
-	p = alloc_page(GFP_ZERO);	/* most likely the same page again */
+	p = alloc_page(GFP_KERNEL | GFP_ZERO);	/* most likely the same page again */
 	mem = page_address(p);
 	for (u64 i = 0; i < PAGE_SIZE; i++)
 		zero &= mem[i] == 0;

@@ -15,6 +15,7 @@
 #include <panic.h>
 #include <printk.h>
 #include <spinlock.h>
+#include <vmstat.h>
 #include <x86.h>
 
 pte_t *kernel_pml4;
@@ -53,8 +54,11 @@ static pte_t *alloc_table(void)
 
 	if (!page_alloc_is_ready())
 		return phys_to_virt(bootmem_alloc(PAGE_SIZE, PAGE_SIZE));
-	p = alloc_page(GFP_ZERO);
-	return p ? page_address(p) : NULL;
+	p = alloc_page(GFP_KERNEL | GFP_ZERO);
+	if (!p)
+		return NULL;
+	inc_vm_stat(NR_PAGE_TABLES);
+	return page_address(p);
 }
 
 /*
@@ -200,8 +204,12 @@ int for_each_user_pte(pte_t *pml4, u64 start, u64 end,
 static void release_mapped_pages(pte_t *pt)
 {
 	for (int i = 0; i < 512; i++)
-		if (pt[i] & (PTE_PRESENT | PTE_PROTNONE))
-			put_page(pfn_to_page((pt[i] & PTE_ADDR_MASK) >> PAGE_SHIFT));
+		if (pt[i] & (PTE_PRESENT | PTE_PROTNONE)) {
+			struct page *page = pfn_to_page((pt[i] & PTE_ADDR_MASK) >> PAGE_SHIFT);
+
+			page_remove_rmap(page);
+			put_page(page);
+		}
 }
 
 static void free_tables_below(pte_t *table, int level, bool release_pages)
@@ -217,8 +225,10 @@ static void free_tables_below(pte_t *table, int level, bool release_pages)
 				free_tables_below(table_of(table[i]), level - 1, release_pages);
 		}
 	}
-	if (level < LEVEL_PML4)
+	if (level < LEVEL_PML4) {
+		dec_vm_stat(NR_PAGE_TABLES);
 		free_pages(virt_to_page(table), 0);
+	}
 }
 
 void free_pml4_entry_tables(pte_t entry)

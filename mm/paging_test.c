@@ -16,7 +16,7 @@ static int some_data = 1;
 
 KTEST(paging_map_translate_unmap)
 {
-	struct page *p = alloc_page(GFP_ZERO);
+	struct page *p = alloc_page(GFP_KERNEL | GFP_ZERO);
 	phys_addr_t pa;
 	u64 flags;
 

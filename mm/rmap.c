@@ -18,6 +18,21 @@
 #include <pagecache.h>
 #include <tlb.h>
 #include <vm.h>
+#include <vmstat.h>
+
+void page_add_rmap(struct page *page)
+{
+	if (__atomic_fetch_add(&page->mapcount, 1, __ATOMIC_RELAXED) == 0 &&
+	    !page_test_flag(page, PG_anon))
+		inc_vm_stat(NR_FILE_MAPPED);
+}
+
+void page_remove_rmap(struct page *page)
+{
+	if (__atomic_sub_fetch(&page->mapcount, 1, __ATOMIC_RELAXED) == 0 &&
+	    !page_test_flag(page, PG_anon))
+		dec_vm_stat(NR_FILE_MAPPED);
+}
 
 /*
  * The user addresses [*start, *end) where v maps file pages [first, last],
@@ -90,4 +105,93 @@ void page_mkclean(struct page *page)
 		    write_protect_pte(v->mm, start, page))
 			flush_tlb_range(v->mm, start, end);
 	mutex_unlock(&m->i_mmap_lock);
+}
+
+/*
+ * The entry at va, if it maps page (present, or kept behind PROT_NONE);
+ * page_table_lock held.
+ */
+static pte_t *pte_mapping_page(struct mm *mm, u64 va, struct page *page)
+{
+	pte_t *pte = page_walk(mm->pml4, va, false);
+
+	if (pte && (*pte & (PTE_PRESENT | PTE_PROTNONE)) &&
+	    ((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT) == page_to_pfn(page))
+		return pte;
+	return NULL;
+}
+
+/* Clear the accessed bit of the entry at va if it maps page: true if it was set. */
+static bool test_clear_young(struct mm *mm, u64 va, struct page *page)
+{
+	bool young = false;
+	pte_t *pte;
+
+	spin_lock(&mm->page_table_lock);
+	pte = pte_mapping_page(mm, va, page);
+	if (pte && (*pte & PTE_ACCESSED)) {
+		*pte &= ~PTE_ACCESSED;
+		young = true;
+	}
+	spin_unlock(&mm->page_table_lock);
+	return young;
+}
+
+/* Empty the entry at va if it maps page; the old entry, or 0. */
+static pte_t clear_pte_of_page(struct mm *mm, u64 va, struct page *page)
+{
+	pte_t old = 0, *pte;
+
+	spin_lock(&mm->page_table_lock);
+	pte = pte_mapping_page(mm, va, page);
+	if (pte) {
+		old = *pte;
+		*pte = 0;
+	}
+	spin_unlock(&mm->page_table_lock);
+	return old;
+}
+
+/*
+ * Reclaim: take a locked page-cache page out of every page table.  While
+ * we hold its lock no entry for it can appear: faults lock the page before
+ * they map it, fault-around trylocks it, and fork and mremap only copy or
+ * move entries that exist, through the file's list we hold (fork puts its
+ * copy after the original on the list, as for truncate).  A page used
+ * through some entry since reclaim last looked (the accessed bit, which
+ * the CPU sets) is kept: its bits are cleared for the next look.  The
+ * entries' references are dropped after each flush.
+ */
+enum unmap_result try_to_unmap(struct page *page)
+{
+	struct address_space *m = page->mapping;
+	enum unmap_result result = UNMAP_DONE;
+	struct vm_area *v;
+	u64 start, end;
+
+	if (!mutex_trylock(&m->i_mmap_lock))
+		return UNMAP_BUSY;	/* never wait: reclaim may run under other locks */
+	list_for_each_entry(v, &m->i_mmap, mapping_link)
+		if (vma_file_range(v, page->index, page->index, &start, &end) &&
+		    test_clear_young(v->mm, start, page))
+			result = UNMAP_REFERENCED;
+	if (result == UNMAP_DONE) {
+		list_for_each_entry(v, &m->i_mmap, mapping_link) {
+			pte_t old;
+
+			if (!vma_file_range(v, page->index, page->index, &start, &end))
+				continue;
+			old = clear_pte_of_page(v->mm, start, page);
+			if (!old)
+				continue;
+			flush_tlb_range(v->mm, start, end);
+			/* (Writable entries come with PG_dirty set; kept safe all the same.) */
+			if (old & PTE_WRITE)
+				set_page_dirty(page);
+			page_remove_rmap(page);
+			put_page(page);		/* the entry's reference */
+		}
+	}
+	mutex_unlock(&m->i_mmap_lock);
+	return result;
 }

@@ -218,7 +218,8 @@ void zap_page_range(struct mm *mm, u64 start, u64 end)
 			 * entry to write-protect).  Dirty it again, now.
 			 */
 			if (b.writable[i] && b.pages[i]->mapping)
-				page_set_flag(b.pages[i], PG_dirty);
+				set_page_dirty(b.pages[i]);
+			page_remove_rmap(b.pages[i]);
 			put_page(b.pages[i]);
 		}
 		start = b.end;

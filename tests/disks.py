@@ -33,6 +33,8 @@ class Disk:
     ext2_block: int = None   # make an ext2 image of ext2_staging() with this block size
     ext2_empty: bool = False  # ... or an empty one (mkfs.ext2's default block size)
     copy_of: str = None      # a copy of this image (the root disk build/rootfs.img)
+    grow_mib: int = None     # ... grown to this size (resize2fs), for big files
+    eio_files: tuple = ()    # an ext2 image holding these files, whose first writes fail
 
 
 def pattern_word(off):
@@ -147,6 +149,51 @@ def make_ext2(image, mib, block_size, staging):
             raise RuntimeError('e2fsck -fyD %s: exit status %d' % (image, fsck.returncode))
 
 
+def error_rule(event, sector, iotype=None):
+    """A blkdebug rule: the first I/O covering sector fails with EIO, once.
+    The event only arms it (write_aio: at the first write, which mounting
+    makes); iotype='write' keeps a read of the sector (read-ahead) from
+    using it up."""
+    return ('[inject-error]\nevent = "%s"\nerrno = "5"\n' % event +
+            ('iotype = "%s"\n' % iotype if iotype else '') +
+            'sector = "%d"\nonce = "on"\n' % sector)
+
+
+def grow_ext2(image, mib):
+    """Make the ext2 image mib MiB large, its file system too."""
+    with open(image, 'r+b') as f:
+        f.truncate(mib * MiB)
+    subprocess.run(['e2fsck', '-fy', image], capture_output=True)   # resize2fs insists
+    subprocess.run(['resize2fs', image, '%dM' % mib], check=True, capture_output=True)
+
+
+EIO_FILES = ('eio1', 'eio2', 'eio3', 'eio4')    # user/tests/wb_errors.c's files
+EIO_FILE_SIZE = 64 * 1024
+
+
+def make_eio_image(image, names):
+    """16 MiB of ext2 (1 KiB blocks) holding names, EIO_FILE_SIZE bytes each."""
+    staging = image + '.staging'
+    os.makedirs(staging, exist_ok=True)
+    for n, name in enumerate(names):
+        with open(os.path.join(staging, name), 'wb') as f:
+            f.write(bytes((i * 7 + n) % 255 + 1 for i in range(EIO_FILE_SIZE)))
+    with open(image, 'wb') as f:
+        f.truncate(16 * MiB)
+    subprocess.run(['mkfs.ext2', '-q', '-F', '-b', '1024', '-d', staging, image], check=True,
+                   capture_output=True)
+
+
+def eio_sectors(image, names):
+    """The first 512-byte sector of each file's first data block."""
+    sectors = []
+    for name in names:
+        out = subprocess.run(['debugfs', '-R', 'bmap /%s 0' % name, image], capture_output=True,
+                             text=True, check=True).stdout
+        sectors.append(int(out.split()[0]) * 2)      # 1 KiB blocks
+    return sectors
+
+
 def create(folder, disks):
     """Make the images afresh in folder; returns QEMU's arguments for them."""
     os.makedirs(folder, exist_ok=True)
@@ -159,6 +206,10 @@ def create(folder, disks):
         image = os.path.join(folder, d.name)
         if d.copy_of:
             shutil.copyfile(d.copy_of, image)
+            if d.grow_mib:
+                grow_ext2(image, d.grow_mib)
+        elif d.eio_files:
+            make_eio_image(image, d.eio_files)
         elif d.ext2_block or d.ext2_empty:
             make_ext2(image, d.mib, d.ext2_block, None if d.ext2_empty else staging)
         else:
@@ -168,11 +219,15 @@ def create(folder, disks):
                 else:
                     f.write(bytes([d.fill]) * (d.mib * MiB))
         drive = 'if=none,id=d%d,format=raw' % i
+        rules = image + '.rules'
         if d.error_event:
-            rules = image + '.rules'
             with open(rules, 'w') as f:
-                f.write('[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%d"\nonce = "on"\n'
-                        % (d.error_event, BAD_SECTOR))
+                f.write(error_rule(d.error_event, BAD_SECTOR))
+        elif d.eio_files:
+            with open(rules, 'w') as f:
+                f.write(''.join(error_rule('write_aio', s, 'write')
+                                for s in eio_sectors(image, d.eio_files)))
+        if d.error_event or d.eio_files:
             drive += ',cache=none,werror=report,rerror=report,file=blkdebug:%s:%s' % (rules, image)
         else:
             drive += ',file=' + image
@@ -220,7 +275,11 @@ def user_ext2_disks(rootfs):
     return [Disk('root.img', copy_of=rootfs), Disk('small.img', mib=SMALL_DISK_MIB, ext2_empty=True)]
 
 
-USER_EXT2_CMDLINE = ['root=/dev/vda', 'user_dir=/scratch', 'test_small_disk=/dev/vdb']
+# What only a machine of the tests' own may do (init passes test_x=1 on as
+# TEST_X=1): tune /proc/sys, count dirty pages undisturbed, run out of memory.
+MACHINE_OF_OUR_OWN = ['test_may_tune=1', 'test_dirty_counts=1', 'test_oom=1']
+USER_EXT2_CMDLINE = ['root=/dev/vda', 'user_dir=/scratch',
+                     'test_small_disk=/dev/vdb'] + MACHINE_OF_OUR_OWN
 
 # What utest_record_file prints: the file's absolute path, size and CRC-32.
 CHECKSUM_LINE = re.compile(r'^# file-checksum (\S+) (\d+) ([0-9a-f]{8})$')
@@ -264,7 +323,7 @@ def durable_byte(i):
     return (i * 29 + (i >> 9)) & 0xff
 
 
-def durable_problem(image):
-    """None if the image holds init's fsynced file."""
+def durable_problem(image, path=DURABLE_PATH):
+    """None if the image holds init's pattern file at path (durable=, expire=)."""
     expected = bytes(durable_byte(i) for i in range(DURABLE_SIZE))
-    return dumped_file_problem(image, DURABLE_PATH, DURABLE_SIZE, zlib.crc32(expected))
+    return dumped_file_problem(image, path, DURABLE_SIZE, zlib.crc32(expected))

@@ -115,7 +115,7 @@ static int ext2_readdir(struct file *file, struct dir_context *ctx)
 	 * never with a buffer locked.  The directory's i_rwsem, held shared,
 	 * keeps the copy true.
 	 */
-	char *copy = kmalloc(block_size, GFP_KERNEL);
+	char *copy = kmalloc(block_size, GFP_NOFS);
 	int err = 0;
 
 	if (!copy)

@@ -25,7 +25,7 @@ static int ext2_zero_tail(struct inode *inode, u64 size)
 	if (IS_ERR(page))
 		return PTR_ERR(page);
 	memset((char *)page_address(page) + offset, 0, PAGE_SIZE - offset);
-	page_set_flag(page, PG_dirty);
+	set_page_dirty(page);
 	unlock_page(page);
 	put_page(page);
 	return 0;

@@ -113,7 +113,7 @@ struct inode *ext2_new_inode(struct inode *dir, umode_t mode)
 		return ERR_PTR(ino);
 	err = ext2_clear_slot(sb, ino);
 	inode = err ? NULL : new_inode(sb);
-	ei = inode ? kzalloc(sizeof(*ei), GFP_KERNEL) : NULL;
+	ei = inode ? kzalloc(sizeof(*ei), GFP_NOFS) : NULL;
 	if (!ei) {
 		if (inode)
 			iput(inode);

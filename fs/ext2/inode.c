@@ -74,7 +74,7 @@ static int ext2_read_link(struct inode *inode)
 
 	if (inode->i_size >= block_size || inode->i_size == 0)
 		return -EIO;
-	inode->i_link = kmalloc(inode->i_size + 1, GFP_KERNEL);
+	inode->i_link = kmalloc(inode->i_size + 1, GFP_NOFS);
 	if (!inode->i_link)
 		return -ENOMEM;
 	if (ext2_fast_symlink(inode)) {
@@ -229,7 +229,7 @@ struct inode *ext2_iget(struct super_block *sb, u64 ino)
 	if (inode)
 		goto out;
 	inode = new_inode(sb);
-	ei = kzalloc(sizeof(*ei), GFP_KERNEL);
+	ei = kzalloc(sizeof(*ei), GFP_NOFS);
 	if (!inode || !ei) {
 		kfree(ei);
 		if (inode)
@@ -369,7 +369,7 @@ static int ext2_submit_page(struct inode *inode, struct page_io *io, struct blk_
  */
 static int ext2_readpage(struct file *file, struct page *page)
 {
-	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	struct page_io *io = kzalloc(sizeof(*io), GFP_NOFS);
 	int err = -ENOMEM;
 
 	(void)file;
@@ -392,7 +392,7 @@ static int ext2_readpage(struct file *file, struct page *page)
 /* Start writing a locked page under writeback (see pagecache.h); unlock it. */
 static int ext2_writepage(struct page *page, struct blk_plug *plug)
 {
-	struct page_io *io = kzalloc(sizeof(*io), GFP_KERNEL);
+	struct page_io *io = kzalloc(sizeof(*io), GFP_NOFS);
 	int err = -ENOMEM;
 
 	if (io) {
@@ -401,13 +401,19 @@ static int ext2_writepage(struct page *page, struct blk_plug *plug)
 		err = ext2_submit_page(page->mapping->host, io, plug);
 	}
 	unlock_page(page);
-	if (err) {
-		kfree(io);
-		end_page_writeback(page, err);
-		return err;
+	if (!err) {
+		page_io_put(io);
+		return 0;
 	}
-	page_io_put(io);
-	return 0;
+	kfree(io);
+	if (err == -ENOMEM) {
+		/* Not even started: the data stays dirty, nothing is lost, nothing to report. */
+		set_page_dirty(page);
+		end_page_writeback(page, 0);
+	} else {
+		end_page_writeback(page, err);
+	}
+	return err;
 }
 
 /*
@@ -428,7 +434,7 @@ static int ext2_allocate_page_blocks(struct inode *inode, struct page *page, siz
 	for (u64 n = first; n <= last && block >= 0; n++)
 		block = ext2_block_map_create(inode, n, &new);
 	if (new)
-		page_set_flag(page, PG_dirty);
+		set_page_dirty(page);
 	return block < 0 ? (int)block : 0;
 }
 

@@ -264,7 +264,7 @@ static int ext2_symlink(struct inode *dir, struct dentry *dentry, const char *ta
 	inode = ext2_new_inode(dir, S_IFLNK | 0777);
 	if (IS_ERR(inode))
 		return PTR_ERR(inode);
-	inode->i_link = kmalloc(len + 1, GFP_KERNEL);
+	inode->i_link = kmalloc(len + 1, GFP_NOFS);
 	if (!inode->i_link) {
 		err = -ENOMEM;
 	} else if (len < sizeof(EXT2_I(inode)->i_data)) {

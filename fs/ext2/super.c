@@ -154,6 +154,15 @@ static int ext2_sync_fs(struct super_block *sb)
 	return err;
 }
 
+/* The flusher's periodic pass: the buffers (all of ext2's metadata) dirty that long. */
+static void ext2_write_metadata(struct super_block *sb, u64 dirtied_before)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(sb);
+
+	if (!sbi->read_only)
+		buffer_writeback_disk(sbi->disk, dirtied_before);	/* errors: B_WRITE_ERROR */
+}
+
 static void ext2_evict_inode(struct inode *inode)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(inode->i_sb);
@@ -197,6 +206,7 @@ static const struct super_operations ext2_sops = {
 	.inode_blocks = ext2_inode_blocks,
 	.statfs = ext2_statfs,
 	.sync_fs = ext2_sync_fs,
+	.write_metadata = ext2_write_metadata,
 };
 
 /*

@@ -58,10 +58,11 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
 }
 
 # The totals count two results for each of harness.py's EXT2_PROGRAMS, one
-# for each NAIVE_DEADLOCK_TESTS entry, and a "no lock validator report" for
-# each boot suite: they change when those do.
+# for each NAIVE_DEADLOCK_TESTS entry, a "no lock validator report" for
+# each boot suite, and the host checks of each suite (wb_suites.py too):
+# they change when those do.
 check "all pass" harness 0 -- 
-check "  ... with every check and the closing line" has '82 passed, 0 failed'
+check "  ... with every check and the closing line" has '101 passed, 0 failed'
 check "  ... with the disk image checked" grep -q '^ok [0-9]* - blk/the scratch image holds the pattern' "$out"
 check "  ... and Linux's image too" grep -q '^ok [0-9]* - blk-linux/the scratch image holds the pattern' "$out"
 check "  ... with a boot time" grep -q '^# boot time: [0-9.]* s from QEMU start to the first test line$' "$out"

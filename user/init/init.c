@@ -17,8 +17,9 @@
  * crashed in an earlier boot (the harness adds it).
  *
  * "stress_seconds=N" is passed on as STRESS_SECONDS (how long the stress
- * tests run; 3 s by default), and "test_disk...=/dev/vdX" as TEST_DISK...
- * (the disks user/tests/blockdev.c may use), in the real round only.
+ * tests run; 3 s by default), and every "test_xxx=VALUE" as TEST_XXX=VALUE
+ * (the disks user/tests/blockdev.c may use, TEST_OOM=1 and the like, which
+ * let tests change or exhaust the machine), in the real round only.
  *
  * "user_dir=DIR" puts the scratch directories in DIR instead of /tmp (an
  * ext2 root: the same programs then test ext2), and keeps those of the
@@ -26,11 +27,17 @@
  * programs recorded ("# file-checksum" lines); the page-leak check is
  * left out there, since the page cache keeps what was read and written.
  * "test_small_disk=/dev/vdX" mounts that (small, empty) ext2 disk on
- * /small and passes TEST_SMALL_DIR=/small (user/tests/enospc.c).
+ * /small and passes TEST_SMALL_DIR=/small (user/tests/enospc.c);
+ * "test_eio_disk=/dev/vdX" mounts that one, whose files' first writes fail
+ * (QEMU's blkdebug), on /eio as TEST_EIO_DIR=/eio (user/tests/wb_errors.c).
  *
  * "durable=PATH" writes a known pattern to PATH, fsyncs it and powers off
  * at once, with no sync: the harness then finds the data in the image
- * only if fsync put it there.
+ * only if fsync put it there.  With "durable_then=wait" it waits instead,
+ * for the harness to kill QEMU the moment it reads the line saying so.
+ * "expire=PATH" writes the pattern with no fsync, waits as long as the
+ * flusher may take to write it back on its own (dirty_expire_centisecs +
+ * dirty_writeback_centisecs, and a little), says so, and waits likewise.
  *
  * With "run=PATH" it runs that one program (a benchmark, say), with
  * "run_arg=ARG" as its one argument if given (a test program takes it as a
@@ -62,9 +69,10 @@
 static int passed, failed;
 static const char *user_dir = "/tmp";	/* where the scratch directories go */
 static bool keep_scratch;		/* user_dir= given: keep the real round's */
+static const char *cached_dir;		/* files on a disk are there: the page cache keeps them */
 static const char *stress_seconds = "3";	/* STRESS_SECONDS for the programs */
-#define MAX_DISK_VARS 4
-static char *disk_vars[MAX_DISK_VARS + 1];	/* TEST_DISK=... for the programs (see blockdev.c) */
+#define MAX_TEST_VARS 8
+static char *test_vars[MAX_TEST_VARS + 1];	/* TEST_...=... for the programs (test_xxx= options) */
 
 static void say(const char *s)
 {
@@ -166,14 +174,14 @@ static void run_program(const char *name, const char *skip, bool quiet)
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = { path, NULL };
-		char *envp[5 + MAX_DISK_VARS] = { "HOME=/", "PATH=/bin", env_skip, env_stress };
+		char *envp[5 + MAX_TEST_VARS] = { "HOME=/", "PATH=/bin", env_skip, env_stress };
 
 		/*
-		 * The test disks only in the real round: the warm-up must not
+		 * The test variables only in the real round: the warm-up must not
 		 * use up the errors the harness injected once.
 		 */
-		for (int i = 0; !quiet && disk_vars[i]; i++)
-			envp[4 + i] = disk_vars[i];
+		for (int i = 0; !quiet && test_vars[i]; i++)
+			envp[4 + i] = test_vars[i];
 
 		dup2(fds[1], 1);
 		dup2(fds[1], 2);
@@ -290,8 +298,8 @@ static void run_tests(const char *pattern, const char *skip)
 		run_program(names[i], skip, false);
 	after = free_pages_now();
 	printf("# free pages: %lu before the programs, %lu after\n", before, after);
-	if (keep_scratch) {
-		printf("ok - init/no_page_leaks # SKIP the page cache keeps the files of %s\n", user_dir);
+	if (cached_dir) {
+		printf("ok - init/no_page_leaks # SKIP the page cache keeps the files of %s\n", cached_dir);
 		passed++;
 	} else if (before == after) {
 		printf("ok - init/no_page_leaks\n");
@@ -303,30 +311,34 @@ static void run_tests(const char *pattern, const char *skip)
 }
 
 /* test_disk_ro=/dev/vda becomes TEST_DISK_RO=/dev/vda in the programs' environment. */
-static void add_disk_var(const char *word)
+static void add_test_var(const char *word)
 {
 	int n = 0;
 	char *v;
 
-	while (n < MAX_DISK_VARS && disk_vars[n])
+	while (n < MAX_TEST_VARS && test_vars[n])
 		n++;
-	if (n == MAX_DISK_VARS || !(v = strdup(word)))
+	if (n == MAX_TEST_VARS || !(v = strdup(word))) {
+		printf("init: no room for %s\n", word);
 		return;
+	}
 	for (char *c = v; *c && *c != '='; c++)
 		if (*c >= 'a' && *c <= 'z')
 			*c -= 'a' - 'A';
-	disk_vars[n] = v;
+	test_vars[n] = v;
 }
 
-/* test_small_disk=: mount it on /small for the programs (TEST_SMALL_DIR). */
-static void mount_small_disk(const char *device)
+/* test_small_disk= and test_eio_disk=: mount the disk on dir, tell the programs (var). */
+static void mount_test_disk(const char *device, const char *dir, const char *var)
 {
-	if (mkdir("/small", 0755) < 0 && errno != EEXIST)
-		printf("init: cannot make /small: %s\n", strerror(errno));
-	else if (mount(device, "/small", "ext2", 0, NULL) < 0)
-		printf("init: cannot mount %s on /small: %s\n", device, strerror(errno));
-	else
-		add_disk_var("test_small_dir=/small");
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		printf("init: cannot make %s: %s\n", dir, strerror(errno));
+	} else if (mount(device, dir, "ext2", 0, NULL) < 0) {
+		printf("init: cannot mount %s on %s: %s\n", device, dir, strerror(errno));
+	} else {
+		add_test_var(var);
+		cached_dir = dir;
+	}
 }
 
 /* The byte the durable= file holds at offset i (tests/disks.py's durable_byte). */
@@ -337,25 +349,78 @@ static unsigned char durable_byte(unsigned long i)
 
 #define DURABLE_SIZE (1 << 20)
 
-/* durable=PATH: write, fsync, power off with no sync (see the top of this file). */
-static void write_durably(const char *path)
+/* Fill the durable= or expire= file with the pattern; an open descriptor, or -1. */
+static int write_pattern_file(const char *path)
 {
 	static unsigned char buf[DURABLE_SIZE];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	for (unsigned long i = 0; i < DURABLE_SIZE; i++)
 		buf[i] = durable_byte(i);
-	if (fd < 0 || write(fd, buf, DURABLE_SIZE) != DURABLE_SIZE || fsync(fd) < 0)
-		printf("init: durable=%s: %s\n", path, strerror(errno));
-	else
-		printf("# durable: %s written and fsynced\n", path);
+	if (fd >= 0 && write(fd, buf, DURABLE_SIZE) != DURABLE_SIZE) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		printf("init: %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* The end of those modes: power off with no sync, or wait to be killed. */
+static __attribute__((noreturn)) void end_without_sync(bool wait_for_kill)
+{
+	while (wait_for_kill)
+		pause();
 	reboot(RB_POWER_OFF);
+	_exit(1);
+}
+
+/* durable=PATH: write, fsync, then power off or wait (see the top of this file). */
+static void write_durably(const char *path, bool wait_for_kill)
+{
+	int fd = write_pattern_file(path);
+
+	if (fd >= 0 && fsync(fd) < 0)
+		printf("init: durable=%s: fsync: %s\n", path, strerror(errno));
+	else if (fd >= 0)
+		printf("# durable: %s written and fsynced\n", path);
+	end_without_sync(wait_for_kill);
+}
+
+/* An integer from a /proc/sys file, or dflt. */
+static long read_sysctl(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "r");
+	long v = dflt;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
+}
+
+/* expire=PATH: write, no fsync, wait for the flusher's time (see the top of this file). */
+static void write_and_let_expire(const char *path)
+{
+	long centisecs = read_sysctl("/proc/sys/vm/dirty_expire_centisecs", 3000) +
+			 read_sysctl("/proc/sys/vm/dirty_writeback_centisecs", 500);
+	int fd = write_pattern_file(path);
+
+	if (fd >= 0) {
+		printf("# expire: %s written, not synced; waiting %ld s\n", path, centisecs / 100 + 2);
+		sleep(centisecs / 100 + 2);
+		printf("# expire: waited\n");
+	}
+	end_without_sync(true);
 }
 
 int main(int argc, char **argv)
 {
 	const char *pattern = NULL, *skip = NULL, *run = NULL, *run_arg = NULL;
-	const char *small = NULL, *durable = NULL;
+	const char *small = NULL, *eio = NULL, *durable = NULL, *expire = NULL;
+	bool durable_wait = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "user=", 5))
@@ -368,24 +433,36 @@ int main(int argc, char **argv)
 			run_arg = argv[i] + 8;
 		else if (!strncmp(argv[i], "stress_seconds=", 15))
 			stress_seconds = argv[i] + 15;
-		else if (!strncmp(argv[i], "test_disk", 9) && strchr(argv[i], '='))
-			add_disk_var(argv[i]);
 		else if (!strncmp(argv[i], "user_dir=", 9))
 			user_dir = argv[i] + 9;
 		else if (!strncmp(argv[i], "test_small_disk=", 16))
 			small = argv[i] + 16;
+		else if (!strncmp(argv[i], "test_eio_disk=", 14))
+			eio = argv[i] + 14;
+		else if (!strncmp(argv[i], "test_", 5) && strchr(argv[i], '='))
+			add_test_var(argv[i]);
 		else if (!strncmp(argv[i], "durable=", 8))
 			durable = argv[i] + 8;
+		else if (!strcmp(argv[i], "durable_then=wait"))
+			durable_wait = true;
+		else if (!strncmp(argv[i], "expire=", 7))
+			expire = argv[i] + 7;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	keep_scratch = strcmp(user_dir, "/tmp") != 0;
+	if (keep_scratch)
+		cached_dir = user_dir;
 	if (durable)
-		write_durably(durable);
+		write_durably(durable, durable_wait);
+	if (expire)
+		write_and_let_expire(expire);
 	mkdir("/tmp", 01777);
 	if (keep_scratch && mkdir(user_dir, 0755) < 0 && errno != EEXIST)
 		printf("init: cannot make %s: %s\n", user_dir, strerror(errno));
 	if (small)
-		mount_small_disk(small);
+		mount_test_disk(small, "/small", "test_small_dir=/small");
+	if (eio)
+		mount_test_disk(eio, "/eio", "test_eio_dir=/eio");
 	if (run) {
 		run_one_program(run, run_arg);
 		sync();

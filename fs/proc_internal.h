@@ -1,0 +1,45 @@
+/*
+ * /proc inside: the entries and the buffer their show functions print
+ * into (fs/procfs.c is the file system; proc_mem.c, proc_sysctl.c and
+ * procfs.c itself hold the entries).
+ */
+#ifndef PAGODA_PROC_INTERNAL_H
+#define PAGODA_PROC_INTERNAL_H
+
+#include <compiler.h>
+#include <types.h>
+
+/* Where a show function prints. */
+struct proc_buf {
+	char *data;
+	size_t size, len;
+	bool overflow;
+};
+
+__printf(2, 3) void proc_printf(struct proc_buf *pb, const char *fmt, ...);
+
+/*
+ * One file.  show prints its contents when it is opened for reading (NULL:
+ * write-only); store takes what a write at offset 0 gave (NUL-terminated;
+ * NULL: read-only): 0 or a negative errno.  mode's permission bits are
+ * checked at open, also for root (as Linux does for /proc/sys).
+ */
+struct proc_entry {
+	const char *path;			/* below /proc: "meminfo", "sys/vm/dirty_ratio" */
+	unsigned int mode;			/* permission bits: 0444, 0644, 0200 */
+	void (*show)(struct proc_buf *pb, const struct proc_entry *e);
+	int (*store)(const struct proc_entry *e, const char *text);
+	int *value;				/* a sysctl's integer (proc_sysctl.c) */
+	int min, max;				/* ... and its bounds */
+	void (*changed)(void);			/* ... and who must hear of a new value */
+};
+
+/* proc_mem.c */
+void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e);
+void proc_show_vmstat(struct proc_buf *pb, const struct proc_entry *e);
+/* proc_sysctl.c: integer sysctls, and drop_caches */
+void proc_show_int(struct proc_buf *pb, const struct proc_entry *e);
+int proc_store_int(const struct proc_entry *e, const char *text);
+int proc_store_drop_caches(const struct proc_entry *e, const char *text);
+
+#endif

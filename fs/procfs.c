@@ -4,10 +4,10 @@
  *
  * Each entry (proc_internal.h) has a show function that prints the whole
  * file into a buffer; open runs it once (so one read() sees one consistent
- * snapshot; a writable file is printed again for a read from offset 0, so
- * it shows a value just written) and read copies from the buffer.  A file
- * that does not fit is printed again into a buffer twice the size.  Like
- * Linux's, the files report a size of 0.
+ * snapshot) and read copies from the buffer.  A file that does not fit is
+ * printed again into a buffer twice the size.  A sysctl is printed afresh
+ * for each read, which must start at offset 0 (a later one reads nothing,
+ * as on Linux).  Like Linux's, the files report a size of 0.
  *
  * The names live in the dcache (pinned, as tmpfs does), so lookup and
  * readdir are the dcache's; the entries and their folders (sys, sys/vm)
@@ -151,9 +151,13 @@ static ssize_t proc_read(struct file *f, struct iov_iter *to, u64 *pos)
 	struct proc_buf *pb = f->private_data;
 	size_t n, copied;
 
-	if (*pos == 0 && e->store) {
-		int err = proc_fill(pb, e);	/* a value written since the open shows */
+	if (e->store) {
+		int err;
 
+		/* A sysctl is read whole from offset 0, or not at all (Linux's proc_dointvec). */
+		if (*pos != 0)
+			return 0;
+		err = proc_fill(pb, e);		/* a value written since the open shows */
 		if (err)
 			return err;
 	}

@@ -22,6 +22,13 @@ struct shrinker {
 
 void register_shrinker(struct shrinker *s);
 
+/*
+ * Decide about each page on an isolated list (each with a reference, off
+ * the LRU): free it, or give it back to the LRU.  Returns how many were
+ * freed.  (Reclaim's core, exposed for self-tests.)
+ */
+unsigned long reclaim_page_list(struct list_head *pages, bool kswapd);
+
 /* Start the reclaim thread (kswapd); until then the allocator does not reclaim. */
 void kswapd_start(void);
 

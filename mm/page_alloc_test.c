@@ -107,12 +107,13 @@ KTEST(buddy_exhaustion_returns_null)
 
 	current->memalloc = true;
 	got = take_all_pages(&held, GFP_KERNEL);
-	KEXPECT_EQ(got, before);
+	/* (More than there were, with -smp: kswapd, woken on the way down, frees some.) */
+	KEXPECT(got >= before);
 	KEXPECT_EQ(nr_free_pages(), 0);
 	KEXPECT(alloc_pages(GFP_KERNEL, 3) == NULL);
 	current->memalloc = false;
 	free_held(&held);
-	KEXPECT_EQ(nr_free_pages(), before);
+	KEXPECT(nr_free_pages() >= before);
 	/* Everything coalesced again: the largest blocks exist once more. */
 	KEXPECT(buddy_free_blocks(MAX_ORDER) > 0);
 }

@@ -142,21 +142,18 @@ out:
 	return v;
 }
 
-/* Look at up to nr pages from the old end of the inactive list. */
-static void shrink_inactive(struct scan_control *sc, unsigned int nr)
+unsigned long reclaim_page_list(struct list_head *pages, bool kswapd)
 {
-	struct list_head pages = LIST_HEAD_INIT(pages);
 	struct page *page, *next;
-	unsigned int n = lru_isolate(false, nr, &pages);
+	unsigned long freed = 0;
 
-	sc->scanned += n;
-	mod_vm_stat(sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, n);
-	list_for_each_entry_safe(page, next, &pages, list) {
+	list_for_each_entry_safe(page, next, pages, list) {
 		list_del(&page->list);
+		mod_vm_stat(kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, 1);
 		switch (reclaim_page(page)) {
 		case PAGE_FREED:
-			sc->reclaimed++;
-			inc_vm_stat(sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
+			freed++;
+			inc_vm_stat(kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT);
 			put_page(page);		/* the isolation's: the last one */
 			continue;
 		case PAGE_ACTIVATE:
@@ -168,6 +165,16 @@ static void shrink_inactive(struct scan_control *sc, unsigned int nr)
 		}
 		lru_putback(page);
 	}
+	return freed;
+}
+
+/* Look at up to nr pages from the old end of the inactive list. */
+static void shrink_inactive(struct scan_control *sc, unsigned int nr)
+{
+	struct list_head pages = LIST_HEAD_INIT(pages);
+
+	sc->scanned += lru_isolate(false, nr, &pages);
+	sc->reclaimed += reclaim_page_list(&pages, sc->kswapd);
 }
 
 /* Move up to nr pages from the old end of the active list to the inactive one. */

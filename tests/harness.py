@@ -29,6 +29,7 @@ Standard library only: this must run with Debian 12's python3.
 import argparse
 import concurrent.futures
 import contextlib
+import fnmatch
 import os
 import re
 import shutil
@@ -311,6 +312,9 @@ def main():
     parser.add_argument('--keep-logs', metavar='DIR', dest='logs',
                         default=os.path.join(ROOT, 'build', 'test', 'logs'),
                         help='where each boot\'s serial log goes (default build/test/logs)')
+    parser.add_argument('--suites', metavar='GLOB', default='*',
+                        help='run only the suites whose title matches GLOB '
+                             '(e.g. "low memory*")')
     parser.add_argument('--no-selftest', action='store_true',
                         help='skip the test of the harness itself with a fake QEMU (~2 min)')
     parser.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'linux', 'run'),
@@ -325,57 +329,58 @@ def main():
     os.makedirs(opts.logs, exist_ok=True)
     opts.workdir = tempfile.mkdtemp(prefix='pagoda-harness.')
 
-    # A suite is its title and its jobs, each a function returning a Report.
-    # All jobs go to the pool at once; reports are printed in this order.
-    pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
-    alone = concurrent.futures.ThreadPoolExecutor(1)	# boots that need the whole machine
-    suites = [('ktest on pagoda', [pool.submit(ktest_suite, opts)])]
+    # A suite is its title and its jobs, each a function (with its arguments)
+    # returning a Report; `alone` ones need the whole machine and run one at a
+    # time after everything else.  Reports are printed in this order.
+    suites = [('ktest on pagoda', [(ktest_suite, opts)])]
     if not opts.filter:
-        suites.append(('harness checks on pagoda',
-                       [pool.submit(run_check, check, opts) for check in CHECKS]))
-        # All user programs in one boot: longer than a self-test boot.
-        suites.append(('user on pagoda', [pool.submit(boot_suite, opts, 'user', '*',
-                                                      opts.timeout * 5, 1,
-                                                      disks.MACHINE_OF_OUR_OWN)]))
-        suites.append(('blk on pagoda', [pool.submit(blk_suite, opts)]))
-        suites.append(('user on pagoda, ext2 root', [pool.submit(user_ext2_suite, opts)]))
-        suites.append(('durable on pagoda', [pool.submit(durable_suite, opts)]))
-        suites.append(('durable (killed) on pagoda', [pool.submit(wb_suites.durable_kill_suite,
-                                                                  opts)]))
-        suites.append(('expire on pagoda', [pool.submit(wb_suites.expire_suite, opts)]))
-        suites.append(('wb errors on pagoda', [pool.submit(wb_suites.wb_errors_suite, opts)]))
-        suites.append(('low memory on pagoda', [pool.submit(wb_suites.low_memory_suite, opts)]))
-        # The same tests pass in the user suites above, on the normal write path.
-        suites.append(('naive write path on pagoda', [pool.submit(naive_write_test, opts, test)
-                                                      for test in NAIVE_DEADLOCK_TESTS]))
-        # Every user test must pass on Linux first: there, the expectation
-        # itself is checked.
-        suites.append(('user on host',
-                       [pool.submit(host_program, os.path.basename(prog), [prog],
-                                    opts.timeout, opts)
-                        for prog in user_programs(opts)]))
-        suites.append(('blk on linux', [pool.submit(blk_on_linux, opts)]))
-        suites.append(('ext2 on linux', [pool.submit(ext2_on_linux, opts, prog)
-                                         for prog in EXT2_PROGRAMS]))
+        suites += [
+            ('harness checks on pagoda', [(run_check, check, opts) for check in CHECKS]),
+            # All user programs in one boot: longer than a self-test boot.
+            ('user on pagoda', [(boot_suite, opts, 'user', '*', opts.timeout * 5, 1,
+                                 disks.MACHINE_OF_OUR_OWN)]),
+            ('blk on pagoda', [(blk_suite, opts)]),
+            ('user on pagoda, ext2 root', [(user_ext2_suite, opts)]),
+            ('durable on pagoda', [(durable_suite, opts)]),
+            ('durable (killed) on pagoda', [(wb_suites.durable_kill_suite, opts)]),
+            ('expire on pagoda', [(wb_suites.expire_suite, opts)]),
+            ('wb errors on pagoda', [(wb_suites.wb_errors_suite, opts)]),
+            ('low memory on pagoda', [(wb_suites.low_memory_suite, opts)]),
+            # The same tests pass in the user suites above, on the normal write path.
+            ('naive write path on pagoda', [(naive_write_test, opts, test)
+                                            for test in NAIVE_DEADLOCK_TESTS]),
+            # Every user test must pass on Linux first: there, the expectation
+            # itself is checked.
+            ('user on host', [(host_program, os.path.basename(prog), [prog], opts.timeout, opts)
+                              for prog in user_programs(opts)]),
+            ('blk on linux', [(blk_on_linux, opts)]),
+            ('ext2 on linux', [(ext2_on_linux, opts, prog) for prog in EXT2_PROGRAMS])]
         if not opts.no_selftest:
             selftest = os.path.join(TESTS_DIR, 'fake', 'selftest.sh')
             suites.append(('harness self-test on host',
-                           [pool.submit(host_program, 'selftest', [selftest],
-                                        opts.timeout * 3, opts, 'harness/')]))
-        # The same again with four CPUs running at once (TCG's multi-threaded
-        # mode).  Four virtual CPUs need the machine's cores to themselves:
-        # these boots run one at a time, after everything else.
-        earlier = [job for _, jobs in suites for job in jobs]
-        suites.append(('ktest on pagoda -smp 4', [alone.submit(after, earlier, ktest_suite, opts, 4)]))
-        smp4 = [('user on pagoda -smp 4', (opts, 'user', '*', opts.timeout * 5, 4,
-                                           disks.MACHINE_OF_OUR_OWN)),
-                # [smp]'s stress: fork/exec/exit loops on four CPUs for 30 s, and
-                # the free-page count back where it started (init's no_page_leaks).
-                ('stress on pagoda -smp 4', (opts, 'user', 'stress', opts.timeout * 5, 4,
-                                             ['stress_seconds=30'], 'stress-smp4'))]
-        for title, args in smp4:
-            suites.append((title, [alone.submit(after, earlier, boot_suite, *args)]))
-        suites.append(('blk on pagoda -smp 4', [alone.submit(after, earlier, blk_suite, opts, 4)]))
+                           [(host_program, 'selftest', [selftest], opts.timeout * 3, opts,
+                             'harness/')]))
+    # The same again with four CPUs running at once (TCG's multi-threaded
+    # mode).  Four virtual CPUs need the machine's cores to themselves.
+    alone = []
+    if not opts.filter:
+        alone = [('ktest on pagoda -smp 4', [(ktest_suite, opts, 4)]),
+                 ('user on pagoda -smp 4', [(boot_suite, opts, 'user', '*', opts.timeout * 5, 4,
+                                             disks.MACHINE_OF_OUR_OWN)]),
+                 # [smp]'s stress: fork/exec/exit loops on four CPUs for 30 s, and
+                 # the free-page count back where it started (init's no_page_leaks).
+                 ('stress on pagoda -smp 4', [(boot_suite, opts, 'user', 'stress',
+                                               opts.timeout * 5, 4, ['stress_seconds=30'],
+                                               'stress-smp4')]),
+                 ('blk on pagoda -smp 4', [(blk_suite, opts, 4)])]
+    suites = [(t, jobs) for t, jobs in suites if fnmatch.fnmatchcase(t, opts.suites)]
+    alone = [(t, jobs) for t, jobs in alone if fnmatch.fnmatchcase(t, opts.suites)]
+    pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
+    one_at_a_time = concurrent.futures.ThreadPoolExecutor(1)
+    suites = [(t, [pool.submit(*job) for job in jobs]) for t, jobs in suites]
+    earlier = [job for _, jobs in suites for job in jobs]
+    suites += [(t, [one_at_a_time.submit(after, earlier, *job) for job in jobs])
+               for t, jobs in alone]
     totals = Totals()
     try:
         for title, jobs in suites:
@@ -392,7 +397,7 @@ def main():
         print('\nharness: interrupted', file=sys.stderr)
         os._exit(130)                       # do not wait for the worker threads
     pool.shutdown()
-    alone.shutdown()
+    one_at_a_time.shutdown()
     shutil.rmtree(opts.workdir, ignore_errors=True)
     sys.exit(totals.finish())
 

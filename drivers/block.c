@@ -139,13 +139,13 @@ static int bio_check(const struct bio *bio)
 	return 0;
 }
 
-/* /proc/vmstat's pgpgin and pgpgout: KiB read and written, counted as bios go in. */
+/* /proc/vmstat's pgpgin and pgpgout: sectors read and written, counted as bios go in. */
 static void count_bio(const struct bio *bio)
 {
 	if (bio->op == BLK_OP_READ)
-		mod_vm_stat(PGPGIN, bio->size >> 10);
+		mod_vm_stat(PGPGIN, bio_sectors(bio));
 	else if (bio->op == BLK_OP_WRITE)
-		mod_vm_stat(PGPGOUT, bio->size >> 10);
+		mod_vm_stat(PGPGOUT, bio_sectors(bio));
 }
 
 /* ---- requests -------------------------------------------------------- */

@@ -36,9 +36,6 @@ static unsigned long shrink_buffers(unsigned long nr);
 /* Reclaim's hook into the cache, registered with its first buffer. */
 static struct shrinker buffer_shrinker = { .name = "buffer cache", .scan = shrink_buffers };
 
-static unsigned long shrink_buffers(unsigned long nr);
-/* Reclaim's hook into the cache, registered with its first buffer. */
-
 static struct list_head *bucket(struct gendisk *disk, u64 blockno)
 {
 	return &hash_table[((u64)disk / 64 + blockno) % HASH_BUCKETS];

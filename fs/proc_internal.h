@@ -21,7 +21,7 @@ __printf(2, 3) void proc_printf(struct proc_buf *pb, const char *fmt, ...);
 /*
  * One file.  show prints its contents when it is opened for reading (NULL:
  * write-only); store takes what a write at offset 0 gave (NUL-terminated;
- * NULL: read-only): 0 or a negative errno.  mode's permission bits are
+ * NULL: read-only): the bytes it used, or a negative errno.  mode's permission bits are
  * checked at open, also for root (as Linux does for /proc/sys).
  */
 struct proc_entry {

@@ -40,6 +40,12 @@ static unsigned long mem_available(unsigned long reclaimable_slab)
 	return avail;
 }
 
+/* kmalloc pages the buffer cache holds: its shrinker can free them. */
+static unsigned long reclaimable_slab_pages(void)
+{
+	return MIN(buffer_bytes() >> PAGE_SHIFT, vm_stat_read(NR_SLAB));
+}
+
 #define LINE(key, kb) proc_printf(pb, "%-16s%8lu kB\n", key ":", (unsigned long)(kb))
 
 void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e)
@@ -48,8 +54,7 @@ void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e)
 	unsigned long active_file = vm_stat_read(NR_ACTIVE_FILE);
 	unsigned long inactive_file = vm_stat_read(NR_INACTIVE_FILE);
 	unsigned long unevictable_anon = vm_stat_read(NR_ANON_PAGES) + vm_stat_read(NR_SHMEM);
-	unsigned long slab = vm_stat_read(NR_SLAB);
-	unsigned long reclaimable = MIN(buffer_bytes() >> PAGE_SHIFT, slab);
+	unsigned long slab = vm_stat_read(NR_SLAB), reclaimable = reclaimable_slab_pages();
 
 	(void)e;
 	LINE("MemTotal", kib(total));
@@ -84,10 +89,26 @@ void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e)
 	LINE("Committed_AS", kib(vm_stat_read(NR_ANON_PAGES)));
 }
 
+/*
+ * The counters in enum order, with Linux's names.  Two are shown as Linux
+ * shows them: pgpgin and pgpgout in KiB (counted in sectors), and the slab
+ * split into the part reclaim may free (the buffer cache) and the rest.
+ */
 void proc_show_vmstat(struct proc_buf *pb, const struct proc_entry *e)
 {
+	unsigned long slab = vm_stat_read(NR_SLAB), reclaimable = reclaimable_slab_pages();
+
 	(void)e;
 	proc_printf(pb, "nr_free_pages %lu\n", (unsigned long)nr_free_pages());
-	for (int i = 0; i < NR_VM_STAT_ITEMS; i++)
-		proc_printf(pb, "%s %lu\n", vm_stat_name(i), vm_stat_read(i));
+	for (int i = 0; i < NR_VM_STAT_ITEMS; i++) {
+		unsigned long v = vm_stat_read(i);
+
+		if (i == PGPGIN || i == PGPGOUT)
+			v /= 2;
+		if (i == NR_SLAB) {
+			proc_printf(pb, "nr_slab_reclaimable %lu\n", reclaimable);
+			v = slab - reclaimable;
+		}
+		proc_printf(pb, "%s %lu\n", vm_stat_name(i), v);
+	}
 }

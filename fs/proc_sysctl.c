@@ -1,9 +1,11 @@
 /*
  * /proc/sys: kernel tunables, one integer per file, read and written as
  * text, with Linux's rules (proc_dointvec_minmax): leading blanks are
- * skipped, one decimal integer, then only blanks; out of [min, max] or
- * anything else is EINVAL and changes nothing; a write that does not
- * start at offset 0 is ignored but reported as done.
+ * skipped, then one decimal integer, which must end the text or be
+ * followed by a blank; out of [min, max], or not a number, is EINVAL and
+ * changes nothing.  Whatever follows the number and its blanks is not
+ * taken: the write is short.  A write that does not start at offset 0 is
+ * ignored but reported as done.
  *
  *   vm/dirty_background_ratio     % of dirtyable memory: the flusher starts
  *   vm/dirty_ratio                %: writers wait for writeback
@@ -28,7 +30,11 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n';
 }
 
-/* One decimal integer between blanks, in [min, max]: 0 and *out, or -EINVAL. */
+/*
+ * A decimal integer after blanks, in [min, max], followed by a blank or
+ * the end: the bytes it took with the blanks after it (and *out), or
+ * -EINVAL.
+ */
 static int parse_int(const char *text, int min, int max, int *out)
 {
 	bool negative = false;
@@ -48,37 +54,37 @@ static int parse_int(const char *text, int min, int max, int *out)
 		if (value > (1l << 31))
 			return -EINVAL;
 	}
+	if (*p && !is_blank(*p))
+		return -EINVAL;
 	while (is_blank(*p))
 		p++;
-	if (*p)
-		return -EINVAL;
 	if (negative)
 		value = -value;
 	if (value < min || value > max)
 		return -EINVAL;
 	*out = (int)value;
-	return 0;
+	return p - text;
 }
 
 int proc_store_int(const struct proc_entry *e, const char *text)
 {
-	int value, err = parse_int(text, e->min, e->max, &value);
+	int value, used = parse_int(text, e->min, e->max, &value);
 
-	if (err)
-		return err;
+	if (used < 0)
+		return used;
 	WRITE_ONCE(*e->value, value);
 	if (e->changed)
 		e->changed();
-	return 0;
+	return used;
 }
 
 int proc_store_drop_caches(const struct proc_entry *e, const char *text)
 {
-	int what, err = parse_int(text, e->min, e->max, &what);
+	int what, used = parse_int(text, e->min, e->max, &what);
 
-	if (err)
-		return err;
+	if (used < 0)
+		return used;
 	/* Dirty pages are not dropped: run sync first to drop everything (as on Linux). */
 	drop_caches(what & 1, what & 2);
-	return 0;
+	return used;
 }

@@ -174,22 +174,22 @@ static ssize_t proc_write(struct file *f, struct iov_iter *from, u64 *pos)
 	const struct proc_entry *e = f->f_inode->i_private;
 	char text[PROC_WRITE_MAX + 1];
 	size_t n = from->count;
-	int err;
+	int used;
 
 	if (!e->store)
 		return -EIO;
-	if (*pos != 0)
+	if (*pos != 0 || n == 0)
 		return n;	/* Linux's sysctl_writes_strict: ignored, reported done */
 	if (n > PROC_WRITE_MAX)
 		return -EINVAL;
 	if (copy_from_iter(text, n, from) != n)
 		return -EFAULT;
 	text[n] = 0;
-	err = e->store(e, text);
-	if (err)
-		return err;
-	*pos += n;
-	return n;
+	used = e->store(e, text);
+	if (used < 0)
+		return used;
+	*pos += used;
+	return used;
 }
 
 static void proc_release(struct inode *inode, struct file *f)

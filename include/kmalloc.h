@@ -14,7 +14,7 @@ void kfree(const void *ptr);
 /* The usable size of an allocation (at least what was asked for). */
 size_t ksize(const void *ptr);
 void kmalloc_init(void);
-/* Give back the empty slab pages kept for reuse. */
-void kmalloc_shrink(void);
+/* Give back the empty slab pages kept for reuse; returns how many. */
+unsigned long kmalloc_shrink(void);
 
 #endif

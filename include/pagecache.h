@@ -189,8 +189,9 @@ bool clear_page_dirty_for_io(struct page *page);
 
 /*
  * Writeback.  filemap_write_and_wait writes every dirty page of the
- * mapping in ascending index order and waits for them: 0, or -EIO if a
- * write failed (also recorded in the error sequence, m->wb_err).
+ * mapping in ascending index order and waits for them: 0, -EIO if a
+ * write failed (also recorded in the error sequence, m->wb_err), or
+ * -ENOMEM if writepage found no memory to start a write for a second.
  * filemap_writeback starts writing up to nr dirty pages from index *next
  * on (wrapping to 0 at the end once), waits for none, and returns how
  * many it started; *next moves past the last page looked at.

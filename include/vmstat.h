@@ -25,8 +25,8 @@ enum vm_stat_item {
 	NR_SLAB,		/* kmalloc's slab pages */
 	NR_PAGE_TABLES,		/* user page-table pages */
 	/* Events (counts since boot). */
-	PGPGIN,			/* KiB read from disks */
-	PGPGOUT,		/* KiB written to disks */
+	PGPGIN,			/* 512-byte sectors read from disks (/proc/vmstat shows KiB) */
+	PGPGOUT,		/* ... written to disks */
 	PGFAULT,		/* user page faults */
 	PGMAJFAULT,		/* ... that waited for a disk read */
 	PGSCAN_KSWAPD,		/* pages looked at by the reclaim thread */

@@ -196,36 +196,44 @@ static int do_file_page(struct mm *mm, struct vm_area *v, u64 va, bool write, bo
 {
 	struct address_space *mapping = v->file->f_mapping;
 	unsigned long pgoff = vma_pgoff(v, va);
-	struct page *page;
+	struct page *page, *copy = NULL;
 	u64 flags = vma_pte_flags(v, write || map_writable_on_read(v));
 	int err = 0;
 
+	/*
+	 * A private write gets a copy: allocate it before the page lock, as
+	 * reclaim may wait for writeback, which may need that lock.
+	 */
+	if (write && !(v->flags & VM_SHARED)) {
+		copy = alloc_anon_page(GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
 	down_read(&mapping->invalidate_lock);
 	page = filemap_get_locked_page(v->file, pgoff, major);
 	if (IS_ERR(page)) {
 		up_read(&mapping->invalidate_lock);
+		if (copy)
+			put_page(copy);
 		return PTR_ERR(page) == -ENOMEM ? -ENOMEM : -EFAULT;
 	}
 	if (page->mapping != mapping || pgoff >= i_size_pages(mapping->host)) {
 		err = -ENXIO;	/* beyond EOF: SIGBUS */
-	} else if (!write || (v->flags & VM_SHARED)) {
+	} else if (copy) {
+		memcpy(page_address(copy), page_address(page), PAGE_SIZE);
+		err = install_pte(mm, va, copy, flags, 0);	/* takes the copy, even on failure */
+		copy = NULL;
+	} else {
 		if (write)
 			err = shared_page_mkwrite(v, page);
 		if (!err) {
 			get_page(page);
 			err = install_pte(mm, va, page, flags, 0);
 		}
-	} else {
-		struct page *copy = alloc_anon_page(GFP_KERNEL);
-
-		if (!copy) {
-			err = -ENOMEM;
-		} else {
-			memcpy(page_address(copy), page_address(page), PAGE_SIZE);
-			err = install_pte(mm, va, copy, flags, 0);
-		}
 	}
 	unlock_page(page);
+	if (copy)
+		put_page(copy);		/* beyond EOF: not needed */
 	put_page(page);
 	if (!err && !write)
 		map_pages_around(mm, v, va, flags);
@@ -328,7 +336,6 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 	*si_code = SEGV_MAPERR;
 	if (!mm || addr >= USER_SPACE_END)
 		return SIGSEGV;
-	inc_vm_stat(PGFAULT);
 	down_read(&mm->mmap_lock);
 	v = find_vma(mm, addr);
 	if (!v)
@@ -342,6 +349,7 @@ int handle_user_fault(u64 addr, unsigned int err, u64 *si_code)
 		ret = SIGSEGV;
 		goto out;
 	}
+	inc_vm_stat(PGFAULT);	/* as Linux counts: faults on an area that allows the access */
 
 	/*
 	 * The page an entry maps is pinned while its entry is read: once the

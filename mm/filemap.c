@@ -377,7 +377,7 @@ static struct page *read_mapping_page_io(struct address_space *m, struct file *f
 			return ERR_PTR(-ENOMEM);
 		if (page_test_flag(page, PG_uptodate))
 			return page;
-		*read_io = true;
+		*read_io = !m->a_ops->holes_are_zero;	/* tmpfs fills zeros: no I/O */
 		err = m->a_ops->readpage(file, page);	/* unlocks the page */
 		if (err) {
 			put_page(page);

@@ -164,7 +164,12 @@ bool writeback_queue_page(struct page *page)
 	return queued;
 }
 
-/* The dirty pages reclaim queued: lock each (we may sleep; reclaim may not) and write it. */
+/*
+ * The dirty pages reclaim queued: write each we can lock now.  Never wait
+ * for a page lock here: our plug holds pages under writeback whose I/O is
+ * not sent yet, and the lock's holder may be waiting for one of them (a
+ * truncate).  A page busy now is met again by reclaim if it is still dirty.
+ */
 static void write_reclaim_queue(void)
 {
 	static struct page *pages[RECLAIM_QUEUE_SIZE];	/* the flusher's own */
@@ -178,10 +183,9 @@ static void write_reclaim_queue(void)
 	reclaim_queued = 0;
 	spin_unlock(&wb_lock);
 	blk_start_plug(&plug);
-	for (unsigned int i = 0; i < n; i++) {
-		lock_page(pages[i]);
-		writeback_one_page(pages[i], &plug);	/* unlocks */
-	}
+	for (unsigned int i = 0; i < n; i++)
+		if (trylock_page(pages[i]))
+			writeback_one_page(pages[i], &plug);	/* unlocks */
 	blk_finish_plug(&plug);
 	for (unsigned int i = 0; i < n; i++)
 		put_page(pages[i]);
@@ -213,9 +217,10 @@ static struct address_space *pick_mapping(u64 before, u64 pass_start)
 }
 
 /*
- * The pass is done with m: off the list if it is clean now; if not, and
- * the pass went over all of it (`whole`), what is dirty was dirtied
- * during the pass, so it counts as dirty from now.
+ * The pass is done with m: off the list if it is clean now; if not, it
+ * goes to the list's end (background writeback takes files in list order,
+ * so each gets its turn), and if the pass went over all of it (`whole`),
+ * what is dirty was dirtied during the pass, so it counts as dirty from now.
  */
 static void finish_mapping(struct address_space *m, bool whole)
 {
@@ -223,13 +228,30 @@ static void finish_mapping(struct address_space *m, bool whole)
 	spin_lock(&wb_lock);
 	if (m->nr_dirty == 0) {
 		list_del_init(&m->dirty_link);
-	} else if (whole) {
-		m->dirtied_when = clock_ns();
+	} else {
+		if (whole)
+			m->dirtied_when = clock_ns();
 		list_move_tail(&m->dirty_link, &dirty_mappings);
 	}
 	spin_unlock(&wb_lock);
 	spin_unlock(&m->tree_lock);
 	iput(m->host);		/* may evict it, if it was unlinked meanwhile */
+}
+
+/* The first file on the list (the one whose turn it is), with an inode reference; NULL if none. */
+static struct address_space *next_mapping(void)
+{
+	struct address_space *m, *found = NULL;
+
+	spin_lock(&wb_lock);
+	list_for_each_entry(m, &dirty_mappings, dirty_link) {
+		if (igrab(m->host)) {
+			found = m;
+			break;
+		}
+	}
+	spin_unlock(&wb_lock);
+	return found;
 }
 
 /* Start writing up to nr dirty pages of m where its last pass stopped. */
@@ -249,7 +271,11 @@ static void wait_for_inflight(unsigned long limit)
 		wait_for_writeback(THROTTLE_WAIT_NS);
 }
 
-/* Too many dirty pages: write the files dirtied first until under the background threshold. */
+/*
+ * Too many dirty pages: write a chunk of each file in turn (oldest on the
+ * list first) until under the background threshold, serving reclaim's
+ * pages between chunks.
+ */
 static void background_writeback(void)
 {
 	u64 pass_start = clock_ns();
@@ -258,17 +284,18 @@ static void background_writeback(void)
 		unsigned long background, limit, started;
 		struct address_space *m;
 
+		write_reclaim_queue();
 		dirty_thresholds(&background, &limit);
 		if (vm_stat_read(NR_FILE_DIRTY) <= background)
 			return;
-		m = pick_mapping(~0ul, ~0ul);
+		m = next_mapping();
 		if (!m)
 			return;
 		started = write_some(m, BACKGROUND_CHUNK);
 		finish_mapping(m, false);
 		wait_for_inflight(MAX(limit / 2, (unsigned long)BACKGROUND_CHUNK));
 		if (!started) {
-			/* Everything dirty is busy (locked, or still being written): later. */
+			/* Everything dirty is busy (locked, still being written, no memory): later. */
 			wait_for_writeback(THROTTLE_WAIT_NS / 10);
 			if (clock_ns() - pass_start > THROTTLE_WAIT_NS)
 				return;
@@ -320,8 +347,10 @@ static void flusher(void *arg)
 		background_writeback();
 		now = clock_ns();
 		if (period && now - last_periodic >= period) {
+			u64 expire = centisecs_to_ns(READ_ONCE(dirty_expire_centisecs));
+
 			last_periodic = now;
-			expired_writeback(now - centisecs_to_ns(READ_ONCE(dirty_expire_centisecs)));
+			expired_writeback(now > expire ? now - expire : 0);
 		}
 	}
 }

@@ -195,8 +195,10 @@ size_t ksize(const void *ptr)
  * Free every empty slab page the classes keep (see slab_free): after this
  * the free-page count reflects only the objects still allocated.
  */
-void kmalloc_shrink(void)
+unsigned long kmalloc_shrink(void)
 {
+	unsigned long freed = 0;
+
 	for (int i = 0; i < NR_CLASSES; i++) {
 		struct kmem_class *c = &classes[i];
 
@@ -218,6 +220,8 @@ void kmalloc_shrink(void)
 			if (!empty)
 				break;
 			free_slab(empty);
+			freed++;
 		}
 	}
+	return freed;
 }

@@ -5,7 +5,8 @@
  *
  * The victim is the process (thread group) whose address space maps the
  * most pages (its resident set, counted by walking its page tables: rare
- * enough to need no counter).  Never init, never a kernel thread.  It gets
+ * enough to need no counter, and under the lock of a thread that has it,
+ * which exec and exit take to change task->mm).  Never init, never a kernel thread.  It gets
  * SIGKILL, which every one of its threads sees as fatal: the allocator
  * lets them use the reserve and fail fast, so they get back to user mode
  * and die, and their memory comes back when the address space goes.
@@ -55,6 +56,30 @@ static bool victim_dying(u64 now)
 	return t && t->tg && t->tg->live > 0 && t->tg->leader == t;
 }
 
+/*
+ * The pages a process maps, through any of its threads that still has the
+ * address space (the leader may have exited before the others).
+ * tasklist_lock held.
+ */
+static void process_resident_pages(struct thread_group *tg, unsigned long *anon,
+				   unsigned long *file)
+{
+	struct task *th;
+
+	*anon = *file = 0;
+	list_for_each_entry(th, &tg->threads, tg_link) {
+		bool has_mm;
+
+		spin_lock(&th->lock);
+		has_mm = th->mm != NULL;
+		if (has_mm)
+			mm_resident_pages(th->mm, anon, file);
+		spin_unlock(&th->lock);
+		if (has_mm)
+			return;
+	}
+}
+
 /* The leader of the process mapping the most pages.  tasklist_lock held. */
 static bool pick_victim(struct victim *v)
 {
@@ -62,15 +87,11 @@ static bool pick_victim(struct victim *v)
 
 	v->leader = NULL;
 	list_for_each_entry(t, &all_tasks, all_link) {
-		unsigned long anon = 0, file = 0;
+		unsigned long anon, file;
 
 		if (!t->tg || t->tg->leader != t || t->tgid == 1 || t->tg->live == 0)
 			continue;	/* threads count with their leader; init is never killed */
-		/* Any thread's mm is the process's; the leader's may be gone already. */
-		spin_lock(&t->lock);
-		if (t->mm)
-			mm_resident_pages(t->mm, &anon, &file);
-		spin_unlock(&t->lock);
+		process_resident_pages(t->tg, &anon, &file);
 		if (anon + file > 0 && (!v->leader || anon + file > v->anon + v->file)) {
 			v->leader = t;
 			v->anon = anon;

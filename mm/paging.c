@@ -48,7 +48,8 @@ static pte_t *table_of(pte_t entry)
 	return phys_to_virt(entry & PTE_ADDR_MASK);
 }
 
-static pte_t *alloc_table(void)
+/* A zeroed page table; those of the user half count in NR_PAGE_TABLES until freed. */
+static pte_t *alloc_table(bool user)
 {
 	struct page *p;
 
@@ -57,7 +58,8 @@ static pte_t *alloc_table(void)
 	p = alloc_page(GFP_KERNEL | GFP_ZERO);
 	if (!p)
 		return NULL;
-	inc_vm_stat(NR_PAGE_TABLES);
+	if (user)
+		inc_vm_stat(NR_PAGE_TABLES);
 	return page_address(p);
 }
 
@@ -76,7 +78,7 @@ static pte_t *walk(pte_t *pml4, u64 va, int level, bool create)
 		if (!(*e & PTE_PRESENT)) {
 			pte_t *next;
 
-			if (!create || !(next = alloc_table()))
+			if (!create || !(next = alloc_table(va < USER_SPACE_END)))
 				return NULL;
 			/* Upper levels allow everything; the leaf decides. */
 			*e = virt_to_phys(next) | PTE_PRESENT | PTE_WRITE |
@@ -342,7 +344,7 @@ void paging_init(phys_addr_t direct_map_end, bool (*has_ram)(phys_addr_t start, 
 		pr_warn("paging: only the first %lu GiB of RAM are used", DIRECT_MAP_MAX_SIZE >> 30);
 		direct_map_end = DIRECT_MAP_MAX_SIZE;
 	}
-	kernel_pml4 = alloc_table();
+	kernel_pml4 = alloc_table(false);
 	for (unsigned int i = 0; i < ARRAY_SIZE(shared_slots); i++)
 		walk(kernel_pml4, shared_slots[i], LEVEL_PDPT, true);
 

@@ -90,11 +90,8 @@ static unsigned long run_shrinkers(unsigned long nr)
 /* kmalloc keeps one empty slab page per size class: reclaim may have them. */
 static unsigned long shrink_slabs(unsigned long nr)
 {
-	u64 before = nr_free_pages();
-
 	(void)nr;
-	kmalloc_shrink();
-	return nr_free_pages() > before ? nr_free_pages() - before : 0;
+	return kmalloc_shrink();
 }
 
 static struct shrinker slab_shrinker = { .name = "kmalloc", .scan = shrink_slabs };
@@ -375,7 +372,6 @@ unsigned long drop_caches(bool page_cache, bool with_shrinkers)
 		}
 	}
 	if (with_shrinkers)
-		while (run_shrinkers(~0ul) > 0)
-			;
+		run_shrinkers(~0ul);	/* each frees all it can at once */
 	return freed;
 }

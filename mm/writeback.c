@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fs.h>
 #include <pagecache.h>
+#include <sched.h>
 #include <vmstat.h>
 #include <writeback.h>
 
@@ -113,22 +114,35 @@ int filemap_check_wb_err(struct address_space *m, u32 *since)
 }
 
 /*
+ * A task never sleeps holding a plug: the pages in it are under writeback
+ * but their I/O is not submitted yet, and whoever we would wait for (a
+ * truncate holding a page lock, say) may be waiting for one of them.
+ */
+static void flush_plug(struct blk_plug *plug)
+{
+	blk_finish_plug(plug);
+	blk_start_plug(plug);
+}
+
+/*
  * Write a locked, dirty page that is not under writeback (into plug, or
  * submitted at once if plug is NULL); returns with it unlocked.  Its
  * shared mappings are write-protected before it is cleaned: a store from
  * now on faults and dirties it again (it may land in the middle of this
- * write, so the page is written once more later).
+ * write, so the page is written once more later).  Returns writepage's
+ * answer: -ENOMEM means nothing was started and the page is dirty again;
+ * other failures are in the error sequence.
  */
-static void write_locked_page(struct page *page, struct blk_plug *plug)
+static int write_locked_page(struct page *page, struct blk_plug *plug)
 {
 	page_mkclean(page);
 	if (!clear_page_dirty_for_io(page)) {
 		unlock_page(page);
-		return;
+		return 0;
 	}
 	page_set_flag(page, PG_writeback);
 	inc_vm_stat(NR_WRITEBACK);
-	page->mapping->a_ops->writepage(page, plug);	/* unlocks; errors end up in PG_error */
+	return page->mapping->a_ops->writepage(page, plug);	/* unlocks */
 }
 
 void writeback_one_page(struct page *page, struct blk_plug *plug)
@@ -140,68 +154,85 @@ void writeback_one_page(struct page *page, struct blk_plug *plug)
 }
 
 /*
- * Start writeback of the page if it is dirty, into plug; true if it was
- * started.  `wait`: a page already under writeback is waited for (it may
- * have been dirtied again after that write began: sync must write it
- * again); otherwise it is skipped, as background writeback does.
+ * Start writeback of the page if it is dirty, into plug: 1 if it was
+ * started, 0 if not, -ENOMEM if writepage had no memory to start it.
+ * `wait`: a locked page, or one already under writeback, is waited for
+ * (it may have been dirtied again after that write began: sync must write
+ * it again); otherwise it is skipped, as background writeback does.
  */
-static bool start_writeback(struct address_space *m, struct page *page, struct blk_plug *plug,
-			    bool wait)
+static int start_writeback(struct address_space *m, struct page *page, struct blk_plug *plug,
+			   bool wait)
 {
 	if (!page_test_flag(page, PG_dirty))
-		return false;
-	if (wait) {
+		return 0;
+	if (!trylock_page(page)) {
+		if (!wait)
+			return 0;	/* busy: the next pass gets it */
+		flush_plug(plug);
 		lock_page(page);
+	}
+	if (page_test_flag(page, PG_writeback)) {
+		if (!wait) {
+			unlock_page(page);
+			return 0;
+		}
+		flush_plug(plug);
 		wait_on_page_writeback(page);	/* one write of a page at a time */
-	} else if (page_test_flag(page, PG_writeback) || !trylock_page(page)) {
-		return false;	/* busy: the next pass gets it */
 	}
-	if (page->mapping != m || !page_test_flag(page, PG_dirty) ||
-	    page_test_flag(page, PG_writeback)) {
+	if (page->mapping != m || !page_test_flag(page, PG_dirty)) {
 		unlock_page(page);
-		return false;
+		return 0;
 	}
-	write_locked_page(page, plug);
-	return true;
+	return write_locked_page(page, plug) == -ENOMEM ? -ENOMEM : 1;
 }
 
 #define WRITEBACK_BATCH 64		/* pages per plug: up to 256 KiB in one request */
+
+/* Where a batch left a file. */
+struct batch_end {
+	bool more;		/* pages remain past the index */
+	bool no_memory;		/* writepage found no memory: back off, then retry from the index */
+};
 
 /*
  * Start writeback of up to `max` dirty pages at or after *index, in
  * ascending order, in one plug (so neighbours on the disk merge into one
  * request); *index moves past the last page looked at.  Pages started are
- * put in batch[] with their reference (when batch is not NULL), else
- * their references are dropped.  Returns how many were started; *more
- * says whether pages remain past *index.
+ * put in batch[] with their reference (when batch is not NULL: the caller
+ * waits for them), else their references are dropped.  Returns how many
+ * were started.
  */
 static int writeback_batch(struct address_space *m, unsigned long *index, int max,
-			   struct page **batch, bool *more)
+			   struct page **batch, struct batch_end *end)
 {
 	struct blk_plug plug;
 	int n = 0;
 
-	*more = true;
+	end->more = true;
+	end->no_memory = false;
 	blk_start_plug(&plug);
 	while (n < max) {
 		struct page *page = find_get_next_page(m, index);
+		int started;
 
 		if (!page) {
-			*more = false;
+			end->more = false;
 			break;
 		}
-		(*index)++;
-		if (start_writeback(m, page, &plug, batch != NULL)) {
-			if (batch)
-				batch[n] = page;
-			else
-				put_page(page);
-			n++;
-		} else {
+		started = start_writeback(m, page, &plug, batch != NULL);
+		if (started == -ENOMEM) {
 			put_page(page);
+			end->no_memory = true;
+			break;		/* *index stays: the page is dirty again */
 		}
+		(*index)++;
+		if (started && batch)
+			batch[n] = page;
+		else
+			put_page(page);
+		n += started;
 		if (*index == 0) {	/* wrapped: the page at ~0ul was the last one */
-			*more = false;
+			end->more = false;
 			break;
 		}
 	}
@@ -209,22 +240,25 @@ static int writeback_batch(struct address_space *m, unsigned long *index, int ma
 	return n;
 }
 
+#define NO_MEMORY_WAIT_NS 20000000ul	/* writepage found no memory: let reclaim work */
+#define NO_MEMORY_RETRIES 50
+
 int filemap_write_and_wait(struct address_space *m)
 {
 	struct page *batch[WRITEBACK_BATCH];
+	struct batch_end end = { .more = true };
 	unsigned long index = 0;
-	bool more = true;
-	int err = 0;
+	int err = 0, retries = 0;
 
 	if (!m->a_ops->writepage)
 		return 0;	/* nothing behind it (tmpfs) */
-	while (more) {
+	while (end.more) {
 		/*
 		 * Nothing here waits for a page of the plug while it holds another
 		 * page: a page is taken once a batch, and the plug goes out before
 		 * the batch is waited for.
 		 */
-		int n = writeback_batch(m, &index, WRITEBACK_BATCH, batch, &more);
+		int n = writeback_batch(m, &index, WRITEBACK_BATCH, batch, &end);
 
 		for (int i = 0; i < n; i++) {
 			wait_on_page_writeback(batch[i]);
@@ -232,19 +266,28 @@ int filemap_write_and_wait(struct address_space *m)
 				err = -EIO;
 			put_page(batch[i]);
 		}
+		if (end.no_memory) {
+			/* The data is still only in memory: say so rather than succeed. */
+			if (++retries > NO_MEMORY_RETRIES)
+				return -ENOMEM;
+			sleep_ns(NO_MEMORY_WAIT_NS);
+		}
 	}
 	return err;
 }
 
 unsigned long filemap_writeback(struct address_space *m, unsigned long *next, unsigned long nr)
 {
+	struct batch_end end;
 	unsigned long started = 0, index = *next;
-	bool more = true, wrapped = index == 0;
+	bool wrapped = index == 0;
 
 	while (started < nr) {
 		started += writeback_batch(m, &index, MIN(nr - started, (unsigned long)WRITEBACK_BATCH),
-					   NULL, &more);
-		if (!more) {
+					   NULL, &end);
+		if (end.no_memory)
+			break;		/* the flusher backs off */
+		if (!end.more) {
 			if (wrapped)
 				break;
 			wrapped = true;		/* once round from the start */

@@ -90,6 +90,20 @@ def wb_errors_suite(opts):
     return report
 
 
+OOM_MESSAGE = re.compile(r'Out of memory: Killed process \d+ \(oom\) anon-rss:\d+kB, '
+                         r'file-rss:\d+kB, UID:0')
+
+
+def check_oom_message(report, label, run):
+    """After user/tests/oom.c ran: the console named each victim it killed."""
+    if not said(run, '# start oom/runaway_allocation_is_killed_and_the_system_goes_on'):
+        return      # not run in this boot (a filter, or a skip after a hang)
+    kills = [clean(line) for _, line in run.lines if OOM_MESSAGE.search(clean(line))]
+    report.result(label + '/the OOM killer named its victims on the console (kernel log)',
+                  len(kills) >= 2, '' if len(kills) >= 2 else '%d lines like "Out of memory: '
+                  'Killed process N (oom) ..."' % len(kills), run=run if len(kills) < 2 else None)
+
+
 def low_memory_suite(opts):
     """user/tests/bigfile.c at full size in a small guest: writeback and
     reclaim must keep up, with no process killed for lack of memory; the

@@ -92,7 +92,9 @@ int ext2_fsync(struct file *file)
 {
 	int err, data_err;
 
-	filemap_write_and_wait(file->f_mapping);	/* failures are in the error sequence */
+	/* Write failures are in the error sequence; no memory to write is said now. */
+	if (filemap_write_and_wait(file->f_mapping) == -ENOMEM)
+		return -ENOMEM;
 	err = buffer_sync_disk(EXT2_SB(file->f_inode->i_sb)->disk);
 	data_err = filemap_check_wb_err(file->f_mapping, &file->f_wb_err);
 	return data_err ? data_err : err;

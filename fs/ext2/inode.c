@@ -281,7 +281,7 @@ struct page_io {
 	struct page *page;
 	enum blk_op op;
 	int pending;			/* atomic: bios not yet ended, + 1 while submitting */
-	int error;			/* atomic: a bio failed */
+	int error;			/* atomic: -EIO if a bio failed, -ENOMEM if one could not be sent */
 	struct bio bios[PAGE_SIZE / 1024];
 	struct bio_vec vecs[PAGE_SIZE / 1024];
 };
@@ -298,8 +298,12 @@ static void page_io_put(struct page_io *io)
 			page_set_flag(io->page, PG_uptodate);
 		}
 		unlock_page(io->page);
+	} else if (io->error == -ENOMEM) {
+		/* The block layer had no memory for a request: nothing is lost, write it later. */
+		set_page_dirty(io->page);
+		end_page_writeback(io->page, 0);
 	} else {
-		end_page_writeback(io->page, io->error ? -EIO : 0);
+		end_page_writeback(io->page, io->error);
 	}
 	kfree(io);
 }
@@ -307,9 +311,14 @@ static void page_io_put(struct page_io *io)
 static void page_io_end(struct bio *bio)
 {
 	struct page_io *io = bio->private;
+	int no_error = 0;
 
-	if (bio->status)
-		__atomic_store_n(&io->error, 1, __ATOMIC_RELAXED);
+	/* An I/O error wins over "no memory to send it" (which loses nothing). */
+	if (bio->status == -ENOMEM)
+		__atomic_compare_exchange_n(&io->error, &no_error, -ENOMEM, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	else if (bio->status)
+		__atomic_store_n(&io->error, -EIO, __ATOMIC_RELAXED);
 	page_io_put(io);
 }
 

@@ -14,7 +14,8 @@ from the host (e2fsck -fn, debugfs).
                               report EIO once to each open file
   low memory on pagoda        user/tests/bigfile.c in a 64 MiB guest: 256 MiB
                               written and read back, 128 MiB through a
-                              shared mapping, checksums checked from the image
+                              shared mapping, checksums checked from the image;
+                              a writer stays under the dirty limit
 """
 import os
 import re
@@ -111,7 +112,7 @@ def low_memory_suite(opts):
     label = 'lowmem'
     report = boot_suite(opts, 'user', 'bigfile', opts.timeout * 8, 1,
                         ['root=/dev/vda', 'user_dir=/scratch', 'test_bigfile_mib=256',
-                         'test_bigmap_mib=128'], label,
+                         'test_bigmap_mib=128', 'test_dirty_counts=1'], label,
                         [root_copy(opts, BIG_DISK_MIB)], mem=LOW_MEMORY)
     run = report.runs[-1]
     killed = [clean(line) for _, line in run.lines if 'Out of memory' in clean(line)]

@@ -530,3 +530,24 @@ int tid_alive(pid_t tid)
 {
 	return syscall(SYS_tgkill, getpid(), tid, 0) == 0;
 }
+
+long long proc_value(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = strlen(key);
+	char line[256];
+
+	if (!f) {
+		utest_fail(__FILE__, __LINE__, "cannot open %s (errno %d)", path, errno);
+		utest_abort();
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, len) == 0 && (line[len] == ':' || line[len] == ' ')) {
+			fclose(f);
+			return strtoll(line + len + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	utest_fail(__FILE__, __LINE__, "%s has no %s", path, key);
+	utest_abort();
+}

@@ -234,6 +234,17 @@ uint32_t utest_crc32(uint32_t crc, const void *buf, size_t n);
  */
 void utest_record_file(const char *path);
 
+/* ---- /proc ------------------------------------------------------------- */
+
+/*
+ * The number after key on its line of a /proc file: /proc/vmstat
+ * ("oom_kill 3": key "oom_kill") or /proc/meminfo ("MemTotal: 1000 kB":
+ * key "MemTotal", in kB).  The test ends if the file or the key is missing.
+ */
+long long proc_value(const char *path, const char *key);
+#define meminfo_kb(key) proc_value("/proc/meminfo", key)
+#define vmstat_value(name) proc_value("/proc/vmstat", name)
+
 /* ---- Linux records that musl's headers do not declare ------------------ */
 
 /* One record of getdents64(). */

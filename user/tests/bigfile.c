@@ -21,8 +21,10 @@
 #include "utest.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #define MiB (1024 * 1024LL)
@@ -246,4 +248,55 @@ TEST(shared_mapping_write_then_msync)
 	CHECK_OK(fsync(fd));
 	close(fd);
 	utest_record_file("map.bin");
+}
+
+/* /proc/sys/vm/dirty_ratio: the share of memory writers may keep dirty. */
+static long long dirty_ratio(void)
+{
+	FILE *f = fopen("/proc/sys/vm/dirty_ratio", "r");
+	long long v = -1;
+
+	REQUIRE(f != NULL);
+	REQUIRE(fscanf(f, "%lld", &v) == 1);
+	fclose(f);
+	return v;
+}
+
+/*
+ * A writer that goes on and on is throttled: what it has dirtied and not
+ * yet written (Dirty + Writeback) stays under dirty_ratio of memory, give
+ * or take the chunk in flight.  It writes half of memory, well over the
+ * limit; only on a disk with room for it, on a machine where nobody else
+ * writes (TEST_DIRTY_COUNTS=1: the harness's 64 MiB guest, say).
+ */
+TEST(dirty_pages_stay_under_the_dirty_limit)
+{
+	long long total_kb, limit_kb, most_kb = 0, size;
+	struct statfs sf;
+	int fd;
+
+	if (!getenv("TEST_DIRTY_COUNTS") || strcmp(getenv("TEST_DIRTY_COUNTS"), "1") != 0)
+		utest_skip("needs TEST_DIRTY_COUNTS=1");
+	total_kb = meminfo_kb("MemTotal");
+	size = total_kb * 1024 / 2;
+	REQUIRE(statfs(".", &sf) == 0);
+	if ((long long)(sf.f_bavail * sf.f_bsize) < 2 * size)
+		utest_skip("no room for half of memory here");
+	limit_kb = total_kb * dirty_ratio() / 100 + 2 * 1024;
+	allow_time_for(size / MiB);
+	fd = open("throttled.bin", O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	REQUIRE(fd >= 0);
+	pat_fill(chunk, MiB, 0, FILE_SEED);
+	for (long long off = 0; off < size; off += MiB) {
+		long long dirty_kb;
+
+		REQUIRE(write(fd, chunk, MiB) == MiB);
+		dirty_kb = meminfo_kb("Dirty") + meminfo_kb("Writeback");
+		most_kb = dirty_kb > most_kb ? dirty_kb : most_kb;
+	}
+	utest_printf("# dirty + writeback at most %lld kB while writing %lld MiB; limit %lld kB\n",
+		     most_kb, size / MiB, limit_kb);
+	CHECK(most_kb <= limit_kb);
+	CHECK_OK(close(fd));
+	CHECK_OK(unlink("throttled.bin"));
 }

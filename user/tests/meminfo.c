@@ -104,22 +104,6 @@ static long long field(const char *text, const char *key)
 	return -1;
 }
 
-/* One field of path read just now; the test ends if it is missing. */
-static long long proc_field(const char *path, const char *key)
-{
-	static char buf[TEXT];
-	long long v;
-
-	read_proc(path, buf, sizeof(buf), sizeof(buf));
-	if ((v = field(buf, key)) < 0)
-		utest_printf("#     %s has no %s\n", path, key);
-	REQUIRE(v >= 0);
-	return v;
-}
-
-#define meminfo_kb(key) proc_field("/proc/meminfo", key)
-#define vmstat(name) proc_field("/proc/vmstat", name)
-
 static const char *skip_digits(const char *p)
 {
 	while (isdigit((unsigned char)*p))
@@ -274,7 +258,7 @@ TEST(vmstat_free_pages_agree_with_meminfo)
 	 */
 	if (zones_kb && meminfo_kb("MemTotal") > zones_kb + zones_kb / 10)
 		utest_skip("MemTotal counts memory outside the zones");
-	free_kb = vmstat("nr_free_pages") * PAGE_KB;
+	free_kb = vmstat_value("nr_free_pages") * PAGE_KB;
 	mem_free = meminfo_kb("MemFree");
 	CHECK_GE(mem_free / 10, llabs(free_kb - mem_free));
 }
@@ -290,10 +274,10 @@ TEST(pgfault_counts_touched_pages)
 	REQUIRE(p != MAP_FAILED);
 	/* One fault per page: no huge page may fill many at once (EINVAL without THP). */
 	(void)madvise(p, n * page, MADV_NOHUGEPAGE);
-	before = vmstat("pgfault");
+	before = vmstat_value("pgfault");
 	for (long i = 0; i < n; i++)
 		p[i * page] = 1;
-	CHECK_GE(vmstat("pgfault") - before, n);
+	CHECK_GE(vmstat_value("pgfault") - before, n);
 	munmap(p, n * page);
 }
 
@@ -320,11 +304,11 @@ TEST(dirty_and_writeback_follow_a_write_and_fsync)
 	before = meminfo_kb("Dirty") + meminfo_kb("Writeback");
 	fd = pat_file("dirty", FILE_SIZE, 2);
 	CHECK_GE(meminfo_kb("Dirty") + meminfo_kb("Writeback") - before, GROWTH_KB);
-	high = vmstat("nr_dirty");
+	high = vmstat_value("nr_dirty");
 	CHECK_OK(fsync(fd));
 	/* fsync cleans the pages before it returns; the counter may lag a little. */
-	(void)EVENTUALLY(high - vmstat("nr_dirty") >= pages);
-	CHECK_GE(high - vmstat("nr_dirty"), pages);
+	(void)EVENTUALLY(high - vmstat_value("nr_dirty") >= pages);
+	CHECK_GE(high - vmstat_value("nr_dirty"), pages);
 	close(fd);
 	CHECK_OK(unlink("dirty"));
 }

@@ -35,31 +35,9 @@ static void only_when_asked(void)
 	utest_watchdog();
 }
 
-/*
- * The number after key (the first word of a line) in a /proc file such as
- * /proc/vmstat ("oom_kill 3") or /proc/meminfo ("MemTotal: 1000 kB"); the
- * test ends if there is none.
- */
-static long proc_value(const char *path, const char *key)
-{
-	FILE *f = fopen(path, "r");
-	char line[256], word[64];
-	long value;
-
-	REQUIRE(f != NULL);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", word, &value) == 2 && strcmp(word, key) == 0) {
-			fclose(f);
-			return value;
-		}
-	fclose(f);
-	utest_fail(__FILE__, __LINE__, "%s in %s", key, path);
-	utest_abort();
-}
-
 static long oom_kills(void)
 {
-	return proc_value("/proc/vmstat", "oom_kill");
+	return vmstat_value("oom_kill");
 }
 
 /*
@@ -193,7 +171,7 @@ TEST(the_biggest_process_is_killed_not_a_smaller_one)
 	pid_t holder;
 
 	only_when_asked();
-	quarter = proc_value("/proc/meminfo", "MemTotal:") * 1024 / 4;
+	quarter = meminfo_kb("MemTotal") * 1024 / 4;
 	holder = start_holder(quarter);
 	before = oom_kills();
 	/* The allocating child outgrows the holder long before memory runs out. */

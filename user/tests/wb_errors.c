@@ -100,13 +100,14 @@ TEST(each_open_file_sees_the_error_once)
 	pat_write(a, 0, PAGE, SEED);
 	sync();			/* the write-back fails here, unseen */
 	late = open_eio("eio2", O_RDONLY);
-	CHECK_ERR(fsync(a), EIO);
-	CHECK_EQ(fsync(a2), 0);		/* the same description: already told */
-	CHECK_EQ(fsync(a), 0);
-	CHECK_ERR(fsync(b), EIO);	/* a's fsync did not use up b's report */
-	CHECK_EQ(fsync(b), 0);
+	/* Opened after the failure, before anyone was told: it hears first. */
 	CHECK_ERR(fsync(late), EIO);
 	CHECK_EQ(fsync(late), 0);
+	CHECK_ERR(fsync(a), EIO);	/* late's fsync did not use up a's report */
+	CHECK_EQ(fsync(a2), 0);		/* the same description: already told */
+	CHECK_EQ(fsync(a), 0);
+	CHECK_ERR(fsync(b), EIO);
+	CHECK_EQ(fsync(b), 0);
 	c = open_eio("eio2", O_RDWR);
 	CHECK_EQ(fsync(c), 0);		/* opened after the error was seen */
 	first_page_reads_back(c);

@@ -6,11 +6,13 @@
 #include <pagecache.h>
 #include <sched.h>
 #include <string.h>
+#include "mm_test.h"
 
 struct page *page_index_lookup(struct address_space *m, unsigned long index);
 struct page *page_index_next(struct address_space *m, unsigned long *index);
 
-static int zero_readpage(struct file *file, struct page *page)
+/* A file of zeros for self-tests: fills a page and unlocks it (mm_test.h). */
+int ktest_zero_readpage(struct file *file, struct page *page)
 {
 	(void)file;
 	memset(page_address(page), 0, PAGE_SIZE);
@@ -19,7 +21,7 @@ static int zero_readpage(struct file *file, struct page *page)
 	return 0;
 }
 
-static const struct address_space_operations zero_aops = { .readpage = zero_readpage };
+static const struct address_space_operations zero_aops = { .readpage = ktest_zero_readpage };
 /* A mapping's host belongs to a super block (which counts its cached pages). */
 static struct super_block test_sb;
 

@@ -8,19 +8,10 @@
 #include <list.h>
 #include <pagecache.h>
 #include <sched.h>
-#include <string.h>
 #include <vmscan.h>
 #include <vmstat.h>
 #include <writeback.h>
-
-static int zero_readpage(struct file *file, struct page *page)
-{
-	(void)file;
-	memset(page_address(page), 0, PAGE_SIZE);
-	page_set_flag(page, PG_uptodate);
-	unlock_page(page);
-	return 0;
-}
+#include "mm_test.h"
 
 static unsigned long pages_written;	/* by recording_writepage */
 
@@ -34,7 +25,7 @@ static int recording_writepage(struct page *page, struct blk_plug *plug)
 }
 
 static const struct address_space_operations recording_aops = {
-	.readpage = zero_readpage,
+	.readpage = ktest_zero_readpage,
 	.writepage = recording_writepage,
 };
 

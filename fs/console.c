@@ -61,9 +61,15 @@ static long console_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return tty_ioctl(f->private_data, cmd, arg);
 }
 
+static unsigned int console_poll(struct file *f, struct poll_table *pt)
+{
+	return tty_poll(f->private_data, pt);
+}
+
 const struct file_operations console_fops = {
 	.open = console_open,
 	.read = console_read,
 	.write = console_file_write,
 	.ioctl = console_ioctl,
+	.poll = console_poll,
 };

@@ -29,6 +29,7 @@
 #include <kmalloc.h>
 #include <page.h>
 #include <pipe.h>
+#include <poll.h>
 #include <signal.h>
 #include <task.h>
 #include <uio.h>
@@ -256,11 +257,35 @@ static void pipe_release(struct inode *inode, struct file *f)
 	wake_up(&pipe->wr_wait);
 }
 
+/* Readers: data, or POLLHUP once no writer is left; writers: PIPE_BUF of room, or POLLERR. */
+static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe_inode_info *pipe = f->f_inode->i_pipe;
+	unsigned int mask = 0;
+
+	if (f->f_mode & FMODE_READ)
+		poll_wait(&pipe->rd_wait, pt);
+	if (f->f_mode & FMODE_WRITE)
+		poll_wait(&pipe->wr_wait, pt);
+	spin_lock(&pipe->lock);
+	if ((f->f_mode & FMODE_READ) && pipe_buffered(pipe))
+		mask |= POLLIN | POLLRDNORM;
+	if ((f->f_mode & FMODE_READ) && !pipe->writers)
+		mask |= POLLHUP;
+	if ((f->f_mode & FMODE_WRITE) && PIPE_SIZE - pipe_buffered(pipe) >= PIPE_BUF)
+		mask |= POLLOUT | POLLWRNORM;
+	if ((f->f_mode & FMODE_WRITE) && !pipe->readers)
+		mask |= POLLERR;
+	spin_unlock(&pipe->lock);
+	return mask;
+}
+
 static const struct file_operations pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 static void pipe_free(struct pipe_inode_info *pipe)

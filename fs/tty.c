@@ -35,6 +35,7 @@
  * is moved through a small buffer on the stack.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -303,6 +304,19 @@ void tty_receive_char(struct tty *tty, char c)
 		tty_signal_pgrp(tty, sig);
 }
 
+unsigned int tty_poll(struct tty *tty, struct poll_table *pt)
+{
+	unsigned int mask = POLLOUT | POLLWRNORM;	/* output never waits */
+
+	poll_wait(&tty->read_wait, pt);
+	spin_lock(&tty->lock);
+	/* A whole line in canonical mode, any character otherwise (as Linux's poll). */
+	if (tty->canon_head != tty->tail)
+		mask |= POLLIN | POLLRDNORM;
+	spin_unlock(&tty->lock);
+	return mask;
+}
+
 void tty_flush_input(struct tty *tty)
 {
 	spin_lock(&tty->lock);
@@ -372,6 +386,9 @@ ssize_t tty_read(struct tty *tty, struct iov_iter *to, bool nonblock)
 	char kbuf[128];
 	int err;
 
+	err = tty_job_check(tty, SIGTTIN);
+	if (err)
+		return err;
 	mutex_lock(&tty->read_mutex);
 	spin_lock(&tty->lock);
 	err = wait_for_read(tty, to->count, nonblock);
@@ -401,7 +418,17 @@ ssize_t tty_write(struct tty *tty, struct iov_iter *from)
 {
 	size_t done = 0;
 	char kbuf[256];
+	bool tostop;
 
+	spin_lock(&tty->lock);
+	tostop = tty->termios.c_lflag & TOSTOP;
+	spin_unlock(&tty->lock);
+	if (tostop) {
+		int err = tty_job_check(tty, SIGTTOU);
+
+		if (err)
+			return err;
+	}
 	mutex_lock(&tty->write_mutex);
 	while (from->count) {
 		size_t want = MIN(sizeof(kbuf), from->count);

@@ -33,6 +33,23 @@ static bool signal_pgrp(int pgrp, int sig)
 	return found;
 }
 
+/* Is some task of process group pgrp in session sid? */
+static bool pgrp_in_session(int pgrp, int sid)
+{
+	bool found = false;
+	struct task *t;
+
+	spin_lock(&tasklist_lock);
+	list_for_each_entry(t, &all_tasks, all_link) {
+		if (t->pgid == pgrp && t->sid == sid) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&tasklist_lock);
+	return found;
+}
+
 static bool pgrp_exists(int pgrp)
 {
 	bool found = false;
@@ -58,6 +75,44 @@ void tty_signal_pgrp(struct tty *tty, int sig)
 	spin_unlock(&tty->lock);
 	if (pgrp > 0)
 		signal_pgrp(pgrp, sig);
+}
+
+int tty_job_check(struct tty *tty, int sig)
+{
+	int session, pgrp;
+
+	spin_lock(&tty->lock);
+	session = tty->session;
+	pgrp = tty->pgrp;
+	spin_unlock(&tty->lock);
+	return tty_check_job(session, pgrp, sig);
+}
+
+/*
+ * TIOCSCTTY: a session leader makes the terminal its session's
+ * controlling one; taking it from another session needs arg 1 (root).
+ */
+static long tty_set_ctty(struct tty *tty, unsigned long steal)
+{
+	int sid, pgid, tgid;
+	long err = 0;
+
+	spin_lock(&tasklist_lock);
+	sid = current->sid;
+	pgid = current->pgid;
+	tgid = current->tgid;
+	spin_unlock(&tasklist_lock);
+	if (sid != tgid)
+		return -EPERM;
+	spin_lock(&tty->lock);
+	if (tty->session && tty->session != sid && steal != 1) {
+		err = -EPERM;
+	} else if (tty->session != sid) {
+		tty->session = sid;
+		tty->pgrp = pgid;
+	}
+	spin_unlock(&tty->lock);
+	return err;
 }
 
 void tty_open_ctty(struct tty *tty)
@@ -142,18 +197,24 @@ static long tty_get_int(struct tty *tty, const int *field, void *uarg)
 	return put_user_u32(v, uarg);
 }
 
+/* TIOCSPGRP: only on the caller's controlling terminal, to a group of its session. */
 static long tty_set_pgrp(struct tty *tty, void *uarg)
 {
+	int pgrp, session;
 	u32 v;
-	int pgrp;
 
 	if (get_user_u32(&v, uarg))
 		return -EFAULT;
 	pgrp = (int)v;
 	if (pgrp < 0)
 		return -EINVAL;
-	if (!pgrp_exists(pgrp))
-		return -ESRCH;
+	spin_lock(&tty->lock);
+	session = tty->session;
+	spin_unlock(&tty->lock);
+	if (session != current->sid)
+		return -ENOTTY;
+	if (!pgrp_in_session(pgrp, session))
+		return pgrp_exists(pgrp) ? -EPERM : -ESRCH;
 	spin_lock(&tty->lock);
 	tty->pgrp = pgrp;
 	spin_unlock(&tty->lock);
@@ -179,10 +240,23 @@ static long tty_input_ready(struct tty *tty, void *uarg)
 	return put_user_u32(n, uarg);
 }
 
+/* The ioctls that change the terminal: a background group must not (SIGTTOU). */
+static bool changes_the_terminal(unsigned int cmd)
+{
+	return cmd == TCSETS || cmd == TCSETSW || cmd == TCSETSF || cmd == TCFLSH ||
+	       cmd == TIOCSPGRP;
+}
+
 long tty_ioctl(struct tty *tty, unsigned int cmd, unsigned long arg)
 {
 	void *uarg = (void *)arg;
 
+	if (changes_the_terminal(cmd)) {
+		int err = tty_job_check(tty, SIGTTOU);
+
+		if (err)
+			return err;
+	}
 	switch (cmd) {
 	case TCGETS:
 		return tty_get_termios(tty, uarg);
@@ -204,8 +278,7 @@ long tty_ioctl(struct tty *tty, unsigned int cmd, unsigned long arg)
 	case TIOCGSID:
 		return tty_get_int(tty, &tty->session, uarg);
 	case TIOCSCTTY:
-		tty_open_ctty(tty);
-		return 0;
+		return tty_set_ctty(tty, arg);
 	case TIOCNOTTY:
 		return 0;
 	case FIONREAD:

@@ -335,6 +335,8 @@ struct dir_context {
 	u64 pos;			/* the position of the entry being emitted */
 };
 
+struct poll_table;
+
 struct file_operations {
 	ssize_t (*read)(struct file *f, struct iov_iter *to, u64 *pos);	/* contract */
 	ssize_t (*write)(struct file *f, struct iov_iter *from, u64 *pos);	/* contract */
@@ -348,6 +350,12 @@ struct file_operations {
 	void (*release)(struct inode *inode, struct file *f);
 	/* NULL: -EINVAL. */
 	int (*fsync)(struct file *f);
+	/*
+	 * What the file is ready for now (POLLIN, POLLOUT, ...: poll.h), after
+	 * poll_wait() on each queue whose wake-ups may change that.  NULL:
+	 * always ready both ways.
+	 */
+	unsigned int (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {

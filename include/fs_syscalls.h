@@ -10,6 +10,7 @@
 #define PAGODA_FS_SYSCALLS_H
 
 #include <fs.h>
+#include <signal.h>
 #include <uio.h>
 
 /* fs/sys_read_write.c */
@@ -97,5 +98,17 @@ long sys_symlinkat(const char *oldname, int newdfd, const char *newname);	/* 266
 long sys_readlinkat(int dfd, const char *path, char *buf, int bufsiz);		/* 267 */
 long sys_renameat2(int olddfd, const char *oldname, int newdfd, const char *newname,
 		   unsigned int flags);						/* 316 */
+
+/* fs/select.c */
+struct pollfd_k;
+struct timespec_k;
+struct timeval_k;
+struct sigset_arg;
+long sys_poll(struct pollfd_k *ufds, unsigned int nfds, int timeout_ms);	/* 7 */
+long sys_select(int nfds, u64 *in, u64 *out, u64 *ex, struct timeval_k *tv);	/* 23 */
+long sys_pselect6(int nfds, u64 *in, u64 *out, u64 *ex, const struct timespec_k *ts,
+		  const struct sigset_arg *sig);				/* 270 */
+long sys_ppoll(struct pollfd_k *ufds, unsigned int nfds, const struct timespec_k *ts,
+	       const sigset_t *mask, size_t sigsetsize);			/* 271 */
 
 #endif

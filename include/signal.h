@@ -71,6 +71,9 @@ static inline u64 sigmask(int sig) { return 1ul << (sig - 1); }
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define CLD_TRAPPED 4
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 /* The kernel's copy of a handler (struct k_sigaction in Linux's ABI). */
 struct sigaction_k {
@@ -152,6 +155,29 @@ bool signal_would_be_ignored(struct task *t, int sig);
 bool signal_pending(struct task *t);
 /* Is SIGKILL on its way (the task will die at its next return to user mode)? */
 bool fatal_signal_pending(struct task *t);
+
+/*
+ * Job control (kernel/job_control.c).  The senders call
+ * job_control_on_send for every signal, with tasklist_lock held for the
+ * job-control ones (SIGCONT continues a stopped process; a stop signal
+ * drops a pending SIGCONT; SIGKILL wakes a stopped one).  The taker of a
+ * stop signal calls do_signal_stop; each thread of a stopped process
+ * sleeps in group_stop_wait on its way back to user mode.
+ */
+struct thread_group;
+bool is_stop_signal(int sig);
+void job_control_on_send(struct thread_group *tg, int sig);
+void do_signal_stop(int sig);
+void group_stop_wait(void);
+/* tasklist_lock held: */
+bool pgrp_is_orphaned(int pgid);
+/* wait4's report of a stop or a continue (WUNTRACED, WCONTINUED): 1 and *status, or 0. */
+int wait_status_report(struct task *leader, int options, int *status);
+/* A terminal's check of a background task (see job_control.c): 0, -EIO or -ERESTARTSYS. */
+int tty_check_job(int tty_session, int tty_pgrp, int sig);
+
+#define WUNTRACED 2
+#define WCONTINUED 8
 
 /* Returned by an interrupted system call; never reaches user space. */
 #define ERESTARTSYS 512

@@ -25,6 +25,7 @@
 #define NR_writev 20
 #define NR_access 21
 #define NR_pipe 22
+#define NR_select 23
 #define NR_sched_yield 24
 #define NR_madvise 28
 #define NR_dup 32
@@ -113,6 +114,8 @@
 #define NR_readlinkat 267
 #define NR_fchmodat 268
 #define NR_faccessat 269
+#define NR_pselect6 270
+#define NR_ppoll 271
 #define NR_set_robust_list 273
 #define NR_utimensat 280
 #define NR_fallocate 285

@@ -34,7 +34,7 @@ enum task_state {
 	TASK_RUNNABLE,		/* running, or on the run queue */
 	TASK_SLEEPING,		/* on a wait queue, a signal wakes it */
 	TASK_SLEEPING_UNINTERRUPTIBLE,	/* on a wait queue, only wake_up wakes it */
-	TASK_STOPPED,		/* SIGSTOP (later) */
+	TASK_STOPPED,		/* stopped by a stop signal: only SIGCONT or SIGKILL wakes it */
 	TASK_ZOMBIE,		/* exited, waiting for its parent's wait4 */
 	TASK_DEAD,		/* reaped: about to be freed */
 };
@@ -164,7 +164,16 @@ struct thread_group {
 	struct spinlock siglock;
 	struct sigpending shared;	/* siglock: signals sent to the process */
 	u64 min_flt;			/* atomic: page faults resolved, all its threads (RUSAGE_SELF) */
+	/* Job control (kernel/job_control.c). */
+	bool group_stop;		/* tasklist_lock: a stop signal stopped it; SIGCONT ends that */
+	int stop_signal;		/* tasklist_lock: which one */
+	int wait_report;		/* tasklist_lock: what wait4 has to tell: WAIT_STOPPED, WAIT_CONTINUED */
+	struct wait_queue stop_wait;	/* its threads sleep here while it is stopped */
 };
+
+/* thread_group.wait_report: a change a parent's wait4 (WUNTRACED, WCONTINUED) reports once. */
+#define WAIT_STOPPED 1
+#define WAIT_CONTINUED 2
 
 struct thread_group *thread_group_new(struct task *leader);
 void thread_group_put(struct thread_group *tg);

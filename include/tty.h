@@ -61,6 +61,7 @@
 #define ECHOK 0000040
 #define ECHONL 0000100
 #define NOFLSH 0000200
+#define TOSTOP 0000400
 #define ECHOCTL 0001000
 #define ECHOKE 0004000
 #define IEXTEN 0100000
@@ -139,10 +140,19 @@ struct iov_iter;
 ssize_t tty_read(struct tty *tty, struct iov_iter *to, bool nonblock);
 ssize_t tty_write(struct tty *tty, struct iov_iter *from);
 long tty_ioctl(struct tty *tty, unsigned int cmd, unsigned long arg);
+/*
+ * Job control's check before a read (SIGTTIN), a write with TOSTOP or a
+ * change of the settings (SIGTTOU) by a task of a background group: 0,
+ * -EIO, or -ERESTARTSYS with the signal sent to its group.
+ */
+int tty_job_check(struct tty *tty, int sig);
 /* Become the controlling terminal of the opener's session, if it has none. */
 void tty_open_ctty(struct tty *tty);
 /* Drop unread input. */
 void tty_flush_input(struct tty *tty);
+/* What a reader or writer of the terminal would find now (poll.h's bits). */
+struct poll_table;
+unsigned int tty_poll(struct tty *tty, struct poll_table *pt);
 /* Send sig to the foreground process group. */
 void tty_signal_pgrp(struct tty *tty, int sig);
 /* Print with output processing (ONLCR); tty->lock not held. */

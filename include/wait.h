@@ -32,6 +32,7 @@ struct waiter {
 	struct list_head link;	/* wq->lock */
 	bool woken;		/* wq->lock: a wake_up picked this waiter */
 	bool timed_out;		/* set by the timeout timer */
+	bool *also_set;		/* poll: every wake_up sets this flag, shared by a task's waiters */
 };
 
 #define WAIT_QUEUE_INIT(name) { .lock = RAW_SPINLOCK_INIT("wait_queue"), .waiters = LIST_HEAD_INIT((name).waiters) }
@@ -44,10 +45,26 @@ void wait_queue_init(struct wait_queue *wq);
  * Returns 0 after a wake-up.
  */
 int wait_sleep(struct wait_queue *wq, struct spinlock *held, bool interruptible);
+/*
+ * Sleep stopped (job control: TASK_STOPPED), until a wake_up on wq; no
+ * signal ends it (the SIGCONT and SIGKILL senders wake the queue).
+ */
+void wait_sleep_stopped(struct wait_queue *wq, struct spinlock *held);
 /* Like wait_sleep, but also wakes up after `ns` nanoseconds: then -ETIMEDOUT. */
 int wait_sleep_timeout(struct wait_queue *wq, struct spinlock *held, bool interruptible, u64 ns);
 
 void wake_up(struct wait_queue *wq);		/* every waiter */
-void wake_up_one(struct wait_queue *wq);	/* the longest waiter */
+void wake_up_one(struct wait_queue *wq);	/* the longest waiter (and every poller) */
+
+/*
+ * Waiting on several queues at once (poll, select: fs/select.c).  Each
+ * queue gets a waiter of the current task whose also_set points at one
+ * flag; every wake_up on any of them sets it.  wait_for_flag sleeps
+ * (interruptibly) until the flag is set, a signal is pending, or ns pass
+ * (0: no limit): 0, -ERESTARTSYS or -ETIMEDOUT.
+ */
+void wait_queue_add(struct wait_queue *wq, struct waiter *w);
+void wait_queue_remove(struct wait_queue *wq, struct waiter *w);
+int wait_for_flag(bool *flag, u64 ns);
 
 #endif

@@ -25,8 +25,6 @@
 #include <vm.h>
 
 #define WNOHANG 1
-#define WUNTRACED 2
-#define WCONTINUED 8
 #define WNOTHREAD 0x20000000
 #define WALL 0x40000000
 #define WCLONE 0x80000000
@@ -243,6 +241,8 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 		bool any = false;
 
 		list_for_each_entry(c, &t->children, sibling) {
+			int code;
+
 			if (!wait_matches(c, pid))
 				continue;
 			any = true;
@@ -255,6 +255,14 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			if (c->tg->live == 0) {
 				zombie = c;
 				break;
+			}
+			if (wait_status_report(c, options, &code)) {	/* stopped or continued */
+				int cpid = c->pid;
+
+				spin_unlock(&tasklist_lock);
+				if (status && put_user_u32(code, status))
+					return -EFAULT;
+				return cpid;
 			}
 		}
 		if (zombie) {

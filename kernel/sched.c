@@ -215,7 +215,8 @@ bool wake_up_task(struct task *t, bool only_interruptible)
 
 	spin_lock(&rq_lock);
 	if (t->state == TASK_SLEEPING ||
-	    (!only_interruptible && t->state == TASK_SLEEPING_UNINTERRUPTIBLE)) {
+	    (!only_interruptible && (t->state == TASK_SLEEPING_UNINTERRUPTIBLE ||
+				     t->state == TASK_STOPPED))) {
 		t->state = TASK_RUNNABLE;
 		enqueue(t);
 		woke = true;

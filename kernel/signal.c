@@ -78,21 +78,21 @@ _Static_assert(sizeof(struct user_sigcontext) == 256, "sigcontext is 256 bytes")
 /* Rewritable user flag bits (the rest of rflags is the kernel's). */
 #define USER_RFLAGS_MASK 0x00000000000054d5ul	/* CF PF AF ZF SF TF DF OF */
 
-enum default_action { ACT_TERMINATE, ACT_IGNORE };
+enum default_action { ACT_TERMINATE, ACT_IGNORE, ACT_STOP };
 
 static enum default_action default_action(int sig)
 {
 	switch (sig) {
 	case SIGCHLD:
-	case SIGCONT:
+	case SIGCONT:	/* (continuing a stopped process is done when it is sent) */
 	case SIGURG:
 	case SIGWINCH:
-	/* Job control (stopping) is not implemented: the stop signals are ignored. */
+		return ACT_IGNORE;
 	case SIGSTOP:
 	case SIGTSTP:
 	case SIGTTIN:
 	case SIGTTOU:
-		return ACT_IGNORE;
+		return ACT_STOP;	/* kernel/job_control.c */
 	default:
 		return ACT_TERMINATE;
 	}
@@ -296,6 +296,10 @@ static bool do_signal(struct trap_frame *tf)
 	ka = t->sighand->action[sig - 1];
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_action(sig) == ACT_IGNORE))
 		return true;	/* a restart, if any, waits for the last signal */
+	if (ka.handler == SIG_DFL && default_action(sig) == ACT_STOP && sig != SIGKILL) {
+		do_signal_stop(sig);	/* prepare_return_to_user then waits stopped */
+		return true;
+	}
 	if (ka.handler == SIG_DFL || sig == SIGKILL)
 		die_of_signal(sig);
 
@@ -329,7 +333,14 @@ void prepare_return_to_user(struct trap_frame *tf)
 	for (;;) {
 		struct task *t = current;
 		bool resched = t->need_resched, sig = signal_pending(t);
+		bool stopped = t->tg && READ_ONCE(t->tg->group_stop) && !fatal_signal_pending(t);
 
+		if (stopped) {
+			local_irq_enable();
+			group_stop_wait();	/* until SIGCONT or SIGKILL */
+			local_irq_disable();
+			continue;
+		}
 		if (!resched && !sig) {
 			if (tf->vector == VEC_SYSCALL)
 				handle_syscall_restart(tf, NULL);	/* no signal took it */

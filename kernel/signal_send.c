@@ -110,6 +110,7 @@ void send_signal(struct task *t, int sig, const struct siginfo_k *info)
 
 	if (sig < 1 || sig > NSIG)
 		return;
+	job_control_on_send(t->tg, sig);	/* SIGCONT continues even if it is then ignored */
 	/* An ignored signal is thrown away at once, so it never interrupts a sleep. */
 	if (signal_would_be_ignored(t, sig))
 		return;
@@ -125,7 +126,10 @@ void send_signal_process_locked(struct thread_group *tg, int sig, const struct s
 	struct siginfo_k si = make_info(sig, info);
 	bool added;
 
-	if (sig < 1 || sig > NSIG || signal_would_be_ignored(tg->leader, sig))
+	if (sig < 1 || sig > NSIG)
+		return;
+	job_control_on_send(tg, sig);
+	if (signal_would_be_ignored(tg->leader, sig))
 		return;
 	spin_lock(&tg->siglock);
 	added = sigpending_add(&tg->shared, sig, &si);

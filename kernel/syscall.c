@@ -44,6 +44,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(openat), SYSCALL(mkdirat), SYSCALL(newfstatat), SYSCALL(unlinkat),
 	SYSCALL(renameat), SYSCALL(linkat), SYSCALL(symlinkat), SYSCALL(readlinkat),
 	SYSCALL(fchmodat), SYSCALL(faccessat), SYSCALL(utimensat), SYSCALL(dup3), SYSCALL(pipe2),
+	SYSCALL(poll), SYSCALL(ppoll), SYSCALL(select), SYSCALL(pselect6),
 	SYSCALL(renameat2), SYSCALL(faccessat2), SYSCALL(chown), SYSCALL(fchown), SYSCALL(lchown),
 	SYSCALL(fchownat), SYSCALL(mknod), SYSCALL(mknodat), SYSCALL(preadv), SYSCALL(pwritev),
 	/* Memory (mm/mmap.c, msync.c, mremap.c, mlock.c, fadvise.c). */

@@ -24,6 +24,7 @@ struct thread_group *thread_group_new(struct task *leader)
 	sigpending_init(&tg->shared);
 	list_init(&tg->threads);
 	wait_queue_init(&tg->live_changed);
+	wait_queue_init(&tg->stop_wait);
 	return tg;
 }
 

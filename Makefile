@@ -145,11 +145,14 @@ $(INITRAMFS): $(INIT) $(USER_TESTS) $(HELPERS) $(BENCH)
 	@cp $(HELPERS) $(BUILD)/initramfs/bin/user-helpers/
 	@cd $(BUILD)/initramfs && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > ../initramfs.cpio
 
-# /dev, /proc and /tmp are mount points; the kernel makes them if missing.
-$(ROOTFS): $(INITRAMFS)
+# The initramfs's programs, user/rootfs's /etc, Debian's static busybox
+# (/bin/sh and its applets) and bash (tools/rootfs.sh).  /dev, /proc and
+# /tmp are mount points; the kernel makes them if missing.
+$(ROOTFS): $(INITRAMFS) tools/rootfs.sh $(wildcard user/rootfs/etc/*)
 	@echo "  EXT2    $@"
+	@tools/rootfs.sh $(BUILD)/initramfs $(BUILD)/rootfs
 	@rm -f $@ && truncate -s $(ROOTFS_SIZE) $@
-	@mkfs.ext2 -q -F -L pagoda-root -d $(BUILD)/initramfs $@
+	@mkfs.ext2 -q -F -L pagoda-root -d $(BUILD)/rootfs $@
 
 iso: $(ISO)
 

@@ -30,9 +30,12 @@ need cpio cpio
 # The Linux peer (../shared/peers/linux/run), which the tests and benchmarks
 # compare with: Debian's kernel and a static busybox.
 ls /boot/vmlinuz-* >/dev/null 2>&1 || need /nonexistent/vmlinuz linux-image-amd64
+# Pagoda's own root file system has the same busybox (its /bin/sh and
+# applets) and Debian's static bash.
 if ! [ -x /bin/busybox ] || readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; then
 	need /nonexistent/busybox-static busybox-static
 fi
+need /bin/bash-static bash-static
 if [ "${1:-}" = "--with-gdb" ]; then need gdb gdb; fi
 
 [ -z "$missing" ] && exit 0

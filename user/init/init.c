@@ -41,8 +41,9 @@
  *
  * With "run=PATH" it runs that one program (a benchmark, say), with
  * "run_arg=ARG" as its one argument if given (a test program takes it as a
- * glob of its tests to run), and the console as its output, in /tmp (or in user_dir=), then powers off.  With neither, it says so and
- * waits: the interactive shell comes with issue [shell].
+ * glob of its tests to run), and the console as its output, in /tmp (or in user_dir=), then powers off.  With neither, it runs a login shell
+ * (/bin/sh, busybox's, on the ext2 root) on the console, again each time
+ * it exits.
  *
  * init also reaps orphans: every process whose parent died is its child.
  */
@@ -55,11 +56,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define TEST_DIR "/bin/tests"
@@ -416,6 +419,61 @@ static void write_and_let_expire(const char *path)
 	end_without_sync(true);
 }
 
+#define SHELL "/bin/sh"
+
+/*
+ * The shell on the console: a session of its own with the console as its
+ * controlling terminal (taken over from init's session) and its process
+ * group in the foreground, so ^C, ^Z and job control reach it and its
+ * jobs, not init.  Returns the shell's pid, or -1.
+ */
+static pid_t start_login_shell(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char *argv[] = { "-sh", NULL };	/* "-": a login shell, it reads /etc/profile */
+		char *envp[] = { "HOME=/root", "TERM=vt100", "PATH=/bin:/sbin:/usr/bin:/usr/sbin",
+				 "SHELL=" SHELL, "USER=root", "LOGNAME=root", NULL };
+
+		setsid();
+		ioctl(0, TIOCSCTTY, 1);
+		tcsetpgrp(0, getpid());
+		execve(SHELL, argv, envp);
+		printf("init: cannot run %s: %s\n", SHELL, strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/*
+ * No tests asked for: a shell on the console, started again whenever it
+ * exits (as getty would), while init reaps every orphan.  Without a shell
+ * on the root file system (the initramfs alone), say so and just reap.
+ */
+static __attribute__((noreturn)) void run_login_shells(void)
+{
+	pid_t shell = -1;
+
+	if (access(SHELL, X_OK) != 0)
+		say("Pagoda /init: there is no " SHELL " here (the root is the initramfs).\n"
+		    "Boot with the ext2 root (make run), or with user=* to run the user tests.\n");
+	for (;;) {
+		pid_t pid;
+
+		if (shell < 0 && access(SHELL, X_OK) == 0)
+			shell = start_login_shell();
+		pid = wait(NULL);
+		if (pid < 0 && errno == ECHILD)
+			pause();
+		if (pid == shell) {
+			say("init: the shell exited; starting a new one (poweroff -f turns Pagoda off)\n");
+			shell = -1;
+			sleep(1);	/* a shell that cannot start must not spin */
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *pattern = NULL, *skip = NULL, *run = NULL, *run_arg = NULL;
@@ -468,13 +526,8 @@ int main(int argc, char **argv)
 		sync();
 		reboot(RB_POWER_OFF);
 	}
-	if (!pattern) {
-		say("Pagoda /init: no shell yet (it comes with issue [shell]).\n"
-		    "Boot with user=* on the command line to run the user tests.\n");
-		for (;;)
-			if (wait(NULL) < 0 && errno == ECHILD)
-				pause();
-	}
+	if (!pattern)
+		run_login_shells();
 	run_tests(pattern, skip);
 	printf("# user done: %d passed, %d failed\n", passed, failed);
 	sync();

@@ -171,6 +171,12 @@ void do_signal_stop(int sig);
 void group_stop_wait(void);
 /* tasklist_lock held: */
 bool pgrp_is_orphaned(int pgid);
+/*
+ * The process of `exiting` is ending, and it may have been the last link
+ * of group pgid to the rest of its session: if that orphans the group
+ * while a member is stopped, the group gets SIGHUP and SIGCONT.
+ */
+void orphaned_by_exit(int pgid, const struct task *exiting);
 /* wait4's report of a stop or a continue (WUNTRACED, WCONTINUED): 1 and *status, or 0. */
 int wait_status_report(struct task *leader, int options, int *status);
 /* A terminal's check of a background task (see job_control.c): 0, -EIO or -ERESTARTSYS. */

@@ -56,6 +56,9 @@ struct mm {
 	u64 stack_top;			/* mmap_lock: top of the main stack */
 	u64 mmap_base;			/* mmap_lock: mappings are placed below this */
 	unsigned int def_flags;		/* mmap_lock: VM_LOCKED after mlockall(MCL_FUTURE) */
+	u64 arg_start, arg_end;		/* fixed at exec: argv's strings (/proc/PID/cmdline) */
+	u64 env_start, env_end;		/* fixed at exec: the environment's */
+	struct file *exe_file;		/* fixed at exec: the program (/proc/PID/exe), referenced, or NULL */
 	int users;			/* atomic: tasks sharing it */
 	u64 cpu_mask;			/* atomic: CPUs running it now (TLB shootdowns) */
 };
@@ -73,6 +76,12 @@ static inline u64 vma_pgoff(const struct vm_area *v, u64 va)
 struct mm *mm_create(void);
 struct mm *mm_fork(struct mm *old);	/* copy-on-write copy */
 void mm_put(struct mm *mm);		/* drop a user; free at zero */
+/*
+ * Read len bytes at user address addr of mm (another process's, held by
+ * the caller): takes mmap_lock shared, copies from the pages mapped there,
+ * stops at the first page that is not.  Returns the bytes read.
+ */
+size_t access_remote_vm(struct mm *mm, u64 addr, void *buf, size_t len);
 /*
  * Pages mapped by the user page tables: anonymous ones, and the rest
  * (file pages).  For another task's mm, hold that task's lock: exec and

@@ -245,6 +245,10 @@ static int write_stack(struct mm *mm, const struct exec_args *args, const struct
 		if ((err = mm_write(mm, sp, args->argv[i], len)))
 			return err;
 	}
+	/* The strings lie in order, each after the one before: /proc/PID/cmdline, environ. */
+	mm->arg_start = args->argc ? str_ptr[0] : execfn;
+	mm->arg_end = mm->env_start = args->envc ? str_ptr[args->argc] : execfn;
+	mm->env_end = execfn;
 	sp -= sizeof("x86_64");
 	platform = sp;
 	if ((err = mm_write(mm, platform, "x86_64", sizeof("x86_64"))))

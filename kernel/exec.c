@@ -339,7 +339,7 @@ int do_execve(struct exec_args *a)
 			return -ENOMEM;
 		}
 		err = elf_load(f, mm, &info);
-		fput(f);
+		mm->exe_file = f;	/* takes our reference: /proc/PID/exe */
 		if (err == -ELIBBAD) {
 			pr_info("exec: %s is dynamically linked; Pagoda runs static programs only",
 				a->filename);

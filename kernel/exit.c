@@ -52,6 +52,9 @@ static void reparent_children(struct task *t)
 		c->parent = heir;
 		if (heir)
 			list_add_tail(&c->sibling, &heir->children);
+		/* The process is ending: the child's group may lose its last link (job control). */
+		if (heir && heir->tg != t->tg && c->pgid != t->pgid && c->sid == t->sid)
+			orphaned_by_exit(c->pgid, t);
 	}
 	if (heir)
 		wake_up(&heir->child_exit);	/* some may be zombies already */
@@ -161,6 +164,7 @@ static __noreturn void do_exit_thread(int status_word)
 	if (last) {
 		int code = tg->exiting ? tg->exit_code : status_word;
 
+		orphaned_by_exit(t->pgid, t);	/* its own group may lose its last link */
 		if (tg->leader->pid == 1) {
 			spin_unlock(&tasklist_lock);
 			init_exited(code);

@@ -17,9 +17,10 @@
  * A process group is orphaned when no member has a parent in another
  * group of the same session: nobody is left to continue it.  Its members
  * do not stop for SIGTSTP, SIGTTIN, SIGTTOU (the signal is discarded), and
- * the terminal answers their background reads and writes with EIO.
- * (Linux also sends SIGHUP and SIGCONT to a stopped group the moment it
- * becomes orphaned; Pagoda does not.)
+ * the terminal answers their background reads and writes with EIO.  A
+ * group that becomes orphaned (a process exits that was its last link)
+ * while a member is stopped gets SIGHUP and SIGCONT, so it cannot stay
+ * stopped for ever.
  *
  * Lock: tasklist_lock guards the groups' stop state, as it does parents,
  * children and process groups.
@@ -34,20 +35,63 @@ bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-/* Is process group pgid orphaned (see above)?  tasklist_lock held. */
-bool pgrp_is_orphaned(int pgid)
+/* Would process group pgid be orphaned without task `gone` (NULL: as it is)?  tasklist_lock held. */
+static bool orphaned_without(int pgid, const struct task *gone)
 {
 	struct task *t;
 
 	list_for_each_entry(t, &all_tasks, all_link) {
 		struct task *p = t->parent;
 
-		if (t->pgid != pgid || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
+		if (t == gone || t->pgid != pgid || t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
 			continue;
-		if (p && p->pgid != pgid && p->sid == t->sid)
+		if (p && p != gone && p->pgid != pgid && p->sid == t->sid)
 			return false;
 	}
 	return true;
+}
+
+bool pgrp_is_orphaned(int pgid)
+{
+	return orphaned_without(pgid, NULL);
+}
+
+/* Call fn(tg) for every live process of group pgid but `gone`'s.  tasklist_lock held. */
+static void for_each_process_in(int pgid, const struct task *gone,
+				void (*fn)(struct thread_group *tg, void *arg), void *arg)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &all_tasks, all_link)
+		if (t != gone && t->pgid == pgid && t->tg && t->tg->leader == t && t->tg->live > 0)
+			fn(t->tg, arg);
+}
+
+static void note_stopped(struct thread_group *tg, void *arg)
+{
+	*(bool *)arg |= tg->group_stop;
+}
+
+static void hang_up_and_continue(struct thread_group *tg, void *arg)
+{
+	struct siginfo_k si = { .code = SI_KERNEL };
+
+	(void)arg;
+	si.signo = SIGHUP;
+	send_signal_process_locked(tg, SIGHUP, &si);
+	si.signo = SIGCONT;
+	send_signal_process_locked(tg, SIGCONT, &si);
+}
+
+void orphaned_by_exit(int pgid, const struct task *exiting)
+{
+	bool stopped = false;
+
+	if (!orphaned_without(pgid, exiting))
+		return;
+	for_each_process_in(pgid, exiting, note_stopped, &stopped);
+	if (stopped)
+		for_each_process_in(pgid, exiting, hang_up_and_continue, NULL);
 }
 
 /* SIGCHLD to tg's parent for a stop or a continue, unless it asked SA_NOCLDSTOP. */

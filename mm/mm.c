@@ -77,6 +77,13 @@ struct mm *mm_fork(struct mm *old)
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
 	mm->mmap_base = old->mmap_base;
+	mm->arg_start = old->arg_start;
+	mm->arg_end = old->arg_end;
+	mm->env_start = old->env_start;
+	mm->env_end = old->env_end;
+	mm->exe_file = old->exe_file;
+	if (mm->exe_file)
+		get_file(mm->exe_file);
 	/* Memory locks are not inherited (mlock(2)): no def_flags, no VM_LOCKED. */
 	list_for_each_entry(v, &old->vmas, link) {
 		/*
@@ -157,7 +164,47 @@ void mm_put(struct mm *mm)
 	vma_free_all(mm);
 	free_user_address_space(mm->pml4);
 	free_pages(virt_to_page(mm->pml4), 0);
+	if (mm->exe_file)
+		fput(mm->exe_file);
 	kfree(mm);
+}
+
+/* Pin the page mapped at page-aligned va in mm (mmap_lock held), or NULL. */
+static struct page *pin_mapped_page(struct mm *mm, u64 va)
+{
+	struct page *page = NULL;
+	pte_t *pte;
+
+	spin_lock(&mm->page_table_lock);
+	pte = page_walk(mm->pml4, va, false);
+	if (pte && (*pte & PTE_PRESENT)) {
+		page = pfn_to_page((*pte & PTE_ADDR_MASK) >> PAGE_SHIFT);
+		get_page(page);
+	}
+	spin_unlock(&mm->page_table_lock);
+	return page;
+}
+
+size_t access_remote_vm(struct mm *mm, u64 addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (addr >= USER_SPACE_END || len > USER_SPACE_END - addr)
+		return 0;
+	down_read(&mm->mmap_lock);
+	while (done < len) {
+		u64 va = addr + done;
+		size_t off = va & (PAGE_SIZE - 1), n = MIN(len - done, PAGE_SIZE - off);
+		struct page *page = pin_mapped_page(mm, va - off);
+
+		if (!page)
+			break;
+		memcpy((char *)buf + done, (char *)page_address(page) + off, n);
+		put_page(page);
+		done += n;
+	}
+	up_read(&mm->mmap_lock);
+	return done;
 }
 
 void switch_to_kernel_page_tables(void)

@@ -33,6 +33,17 @@ void console_init(void)
 	tty_init(&console_tty, &console_tty_ops, NULL);
 }
 
+bool console_controls(int sid, int *pgrp)
+{
+	bool controls;
+
+	spin_lock(&console_tty.lock);
+	controls = sid > 0 && console_tty.session == sid;
+	*pgrp = console_tty.pgrp;
+	spin_unlock(&console_tty.lock);
+	return controls;
+}
+
 static int console_open(struct inode *inode, struct file *f)
 {
 	(void)inode;

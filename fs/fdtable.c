@@ -215,6 +215,39 @@ struct file *fget(int fd)
 	return f;
 }
 
+struct file *fget_task(struct task *t, int fd)
+{
+	struct file *f = NULL;
+
+	spin_lock(&t->lock);
+	if (t->files && fd >= 0) {
+		spin_lock(&t->files->file_lock);
+		if ((unsigned int)fd < t->files->size && t->files->fd[fd]) {
+			f = t->files->fd[fd];
+			get_file(f);
+		}
+		spin_unlock(&t->files->file_lock);
+	}
+	spin_unlock(&t->lock);
+	return f;
+}
+
+int next_open_fd_task(struct task *t, int from)
+{
+	int found = -1;
+
+	spin_lock(&t->lock);
+	if (t->files && from >= 0) {
+		spin_lock(&t->files->file_lock);
+		for (unsigned int fd = from; fd < t->files->size && found < 0; fd++)
+			if (t->files->fd[fd])
+				found = fd;
+		spin_unlock(&t->files->file_lock);
+	}
+	spin_unlock(&t->lock);
+	return found;
+}
+
 int get_close_on_exec(unsigned int fd)
 {
 	struct files_struct *files = current_files();

@@ -101,6 +101,21 @@ static int mounted_super_blocks(struct super_block **sbs, int max)
 	return n;
 }
 
+int visible_mounts(struct vfsmount **mnts, int max)
+{
+	struct vfsmount *m;
+	int n = 0;
+
+	spin_lock(&mount_lock);
+	/* The list is newest first: walk it backwards. */
+	for (m = list_entry(mounts.prev, struct vfsmount, mnt_list); &m->mnt_list != &mounts;
+	     m = list_entry(m->mnt_list.prev, struct vfsmount, mnt_list))
+		if (n < max && (m == root_mount || m->mnt_parent != m))
+			mnts[n++] = m;
+	spin_unlock(&mount_lock);
+	return n;
+}
+
 #define MAX_SYNC_MOUNTS 32
 
 void sync_filesystems(void)
@@ -141,6 +156,10 @@ struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path
 	}
 	mnt->mnt_sb = sb;
 	mnt->mnt_root = sb->s_root;
+	mnt->mnt_type = type->name;
+	mnt->mnt_devname = source ? kstrdup(source, GFP_KERNEL) : NULL;
+	if (!mnt->mnt_devname)
+		mnt->mnt_devname = type->name;	/* as Linux names sources-less mounts: "proc" */
 	if (where) {
 		mnt->mnt_parent = where->mnt;
 		mnt->mnt_mountpoint = dget(where->dentry);

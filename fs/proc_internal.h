@@ -14,6 +14,7 @@ struct proc_buf {
 	char *data;
 	size_t size, len;
 	bool overflow;
+	int pid;		/* the process a /proc/PID file is about (its inode's i_fs_info) */
 };
 
 __printf(2, 3) void proc_printf(struct proc_buf *pb, const char *fmt, ...);
@@ -33,6 +34,27 @@ struct proc_entry {
 	int min, max;				/* ... and its bounds */
 	void (*changed)(void);			/* ... and who must hear of a new value */
 };
+
+struct dentry;
+struct dir_context;
+struct inode;
+struct super_block;
+
+/* readdir positions in /proc's root: the processes' are above this. */
+#define PID_POS_BASE (1ul << 32)
+
+/* procfs.c: a new inode of mode, showing entry e if it is a file (NULL: no file ops). */
+struct inode *proc_new_inode(struct super_block *sb, unsigned int mode, const struct proc_entry *e);
+
+/* proc_pid.c: /proc/self and /proc/PID in /proc's root, and readdir's list of processes. */
+int proc_lookup_pid(struct inode *dir, struct dentry *dentry);
+int proc_readdir_pids(struct dir_context *ctx);
+
+/* proc_misc.c */
+void proc_show_diskstats(struct proc_buf *pb, const struct proc_entry *e);
+void proc_show_loadavg(struct proc_buf *pb, const struct proc_entry *e);
+void proc_show_mounts(struct proc_buf *pb, const struct proc_entry *e);
+void proc_show_uptime(struct proc_buf *pb, const struct proc_entry *e);
 
 /* proc_mem.c */
 void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e);

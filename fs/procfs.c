@@ -13,7 +13,6 @@
  * readdir are the dcache's; the entries and their folders (sys, sys/vm)
  * are made at mount time from the table below.
  */
-#include <blkdev.h>
 #include <err.h>
 #include <errno.h>
 #include <kmalloc.h>
@@ -51,37 +50,12 @@ void proc_printf(struct proc_buf *pb, const char *fmt, ...)
 
 /* ---- the files ------------------------------------------------------- */
 
-static u64 ns_to_ms(u64 ns)
-{
-	return ns / 1000000;
-}
-
-/* One line per disk, the 20 columns of Linux 6.1's /proc/diskstats (no discards here). */
-static void show_disk(struct gendisk *disk, void *arg)
-{
-	struct proc_buf *pb = arg;
-	struct disk_stats s;
-
-	disk_get_stats(disk, &s);
-	proc_printf(pb, "%4u %7u %s %lu %lu %lu %lu %lu %lu %lu %lu %u %lu %lu 0 0 0 0 %lu %lu\n",
-		    disk->major, disk->first_minor, disk->name,
-		    s.ios[BLK_OP_READ], s.merges[BLK_OP_READ], s.sectors[BLK_OP_READ],
-		    ns_to_ms(s.ns[BLK_OP_READ]),
-		    s.ios[BLK_OP_WRITE], s.merges[BLK_OP_WRITE], s.sectors[BLK_OP_WRITE],
-		    ns_to_ms(s.ns[BLK_OP_WRITE]),
-		    s.in_flight, ns_to_ms(s.busy_ns), ns_to_ms(s.weighted_ns),
-		    s.ios[BLK_OP_FLUSH], ns_to_ms(s.ns[BLK_OP_FLUSH]));
-}
-
-static void show_diskstats(struct proc_buf *pb, const struct proc_entry *e)
-{
-	(void)e;
-	disk_for_each(show_disk, pb);
-}
-
 static const struct proc_entry proc_entries[] = {
-	{ .path = "diskstats", .mode = 0444, .show = show_diskstats },
+	{ .path = "diskstats", .mode = 0444, .show = proc_show_diskstats },
+	{ .path = "loadavg", .mode = 0444, .show = proc_show_loadavg },
 	{ .path = "meminfo", .mode = 0444, .show = proc_show_meminfo },
+	{ .path = "mounts", .mode = 0444, .show = proc_show_mounts },
+	{ .path = "uptime", .mode = 0444, .show = proc_show_uptime },
 	{ .path = "vmstat", .mode = 0444, .show = proc_show_vmstat },
 	{ .path = "sys/vm/dirty_background_ratio", .mode = 0644, .show = proc_show_int,
 	  .store = proc_store_int, .value = &dirty_background_ratio, .min = 0, .max = 100,
@@ -134,6 +108,7 @@ static int proc_open(struct inode *inode, struct file *f)
 	pb = kzalloc(sizeof(*pb), GFP_KERNEL);
 	if (!pb)
 		return -ENOMEM;
+	pb->pid = (int)(long)inode->i_fs_info;	/* /proc/PID files: which process */
 	if ((f->f_mode & FMODE_READ) && e->show)
 		err = proc_fill(pb, e);
 	if (err) {
@@ -211,10 +186,14 @@ static const struct file_operations proc_file_ops = {
 
 /* ---- the file system ------------------------------------------------- */
 
-/* Every name /proc has is in the dcache: any other does not exist. */
+/*
+ * The fixed names of /proc are in the dcache; in its root, a name that is
+ * not may be a process's (proc_pid.c), anywhere else it does not exist.
+ */
 static int proc_lookup(struct inode *dir, struct dentry *dentry)
 {
-	(void)dir;
+	if (dir == dir->i_sb->s_root->d_inode)
+		return proc_lookup_pid(dir, dentry);
 	d_add(dentry, NULL);
 	return 0;
 }
@@ -223,12 +202,76 @@ static const struct inode_operations proc_dir_inode_ops = {
 	.lookup = proc_lookup,
 };
 
-static const struct file_operations proc_dir_ops = {
-	.llseek = generic_file_llseek,
-	.iterate = dcache_readdir,
+/* The root's readdir: the fixed names (the dcache's), then self, then the processes. */
+struct root_walk {
+	struct dir_context ctx;
+	struct dir_context *outer;
+	bool full;
 };
 
-static const struct super_operations proc_sops;
+static bool root_actor(struct dir_context *ctx, const char *name, unsigned int len, u64 ino,
+		       unsigned int type)
+{
+	struct root_walk *w = container_of(ctx, struct root_walk, ctx);
+
+	w->outer->pos = ctx->pos;
+	w->full = !w->outer->actor(w->outer, name, len, ino, type);
+	return !w->full;
+}
+
+static int proc_readdir(struct file *f, struct dir_context *ctx)
+{
+	if (f->f_inode != f->f_inode->i_sb->s_root->d_inode)
+		return dcache_readdir(f, ctx);
+	if (ctx->pos < PID_POS_BASE - 1) {
+		struct root_walk w = { .ctx = { .actor = root_actor, .pos = ctx->pos }, .outer = ctx };
+
+		dcache_readdir(f, &w.ctx);
+		ctx->pos = w.ctx.pos;
+		if (w.full)
+			return 0;
+		ctx->pos = PID_POS_BASE - 1;
+	}
+	if (ctx->pos == PID_POS_BASE - 1) {
+		if (!ctx->actor(ctx, "self", 4, PID_POS_BASE, DT_LNK))
+			return 0;
+		ctx->pos = PID_POS_BASE;
+	}
+	return proc_readdir_pids(ctx);
+}
+
+static const struct file_operations proc_dir_ops = {
+	.llseek = generic_file_llseek,
+	.iterate = proc_readdir,
+};
+
+/* /proc's own symlinks (self, exe, fd/N) own their target strings. */
+static void proc_evict_inode(struct inode *inode)
+{
+	kfree(inode->i_link);
+}
+
+static const struct super_operations proc_sops = {
+	.evict_inode = proc_evict_inode,
+};
+
+struct inode *proc_new_inode(struct super_block *sb, unsigned int mode, const struct proc_entry *e)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_mode = mode;
+	if (S_ISDIR(mode)) {
+		inode->i_op = &proc_dir_inode_ops;
+		inode->i_fop = &proc_dir_ops;
+		inode->i_nlink = 2;
+	} else if (e) {
+		inode->i_fop = &proc_file_ops;
+		inode->i_private = e;
+	}
+	return inode;
+}
 
 /* A pinned child of parent named name[0..len), bound to inode (consumed); NULL if out of memory. */
 static struct dentry *add_child(struct dentry *parent, const char *name, size_t len,
@@ -248,19 +291,6 @@ static struct dentry *add_child(struct dentry *parent, const char *name, size_t 
 	return d;
 }
 
-static struct inode *new_dir_inode(struct super_block *sb)
-{
-	struct inode *inode = new_inode(sb);
-
-	if (inode) {
-		inode->i_mode = S_IFDIR | 0555;
-		inode->i_op = &proc_dir_inode_ops;
-		inode->i_fop = &proc_dir_ops;
-		inode->i_nlink = 2;
-	}
-	return inode;
-}
-
 /* The folder dir/name[0..len), made if it is not there yet; NULL if out of memory. */
 static struct dentry *proc_folder(struct dentry *dir, const char *name, size_t len)
 {
@@ -271,7 +301,7 @@ static struct dentry *proc_folder(struct dentry *dir, const char *name, size_t l
 		dput(d);	/* pinned by the one who made it */
 		return d;
 	}
-	return add_child(dir, name, len, new_dir_inode(dir->d_sb));
+	return add_child(dir, name, len, proc_new_inode(dir->d_sb, S_IFDIR | 0555, NULL));
 }
 
 /* Make entry e's file, and the folders on its path, pinned for good. */
@@ -287,12 +317,7 @@ static int add_entry(struct super_block *sb, const struct proc_entry *e)
 	}
 	if (!dir)
 		return -ENOMEM;
-	inode = new_inode(sb);
-	if (inode) {
-		inode->i_mode = S_IFREG | e->mode;
-		inode->i_fop = &proc_file_ops;
-		inode->i_private = e;
-	}
+	inode = proc_new_inode(sb, S_IFREG | e->mode, e);
 	return add_child(dir, name, strlen(name), inode) ? 0 : -ENOMEM;
 }
 
@@ -305,7 +330,7 @@ static struct super_block *proc_mount(struct file_system_type *type, const char 
 	(void)source;
 	if (!sb)
 		return ERR_PTR(-ENOMEM);
-	root = new_dir_inode(sb);
+	root = proc_new_inode(sb, S_IFDIR | 0555, NULL);
 	sb = sb_set_root(sb, root);
 	if (IS_ERR(sb))
 		return sb;

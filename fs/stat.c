@@ -67,11 +67,13 @@ int vfs_statfs(const struct path *path, struct statfs *buf)
 	int err;
 
 	memset(buf, 0, sizeof(*buf));
-	if (!sb->s_op || !sb->s_op->statfs)
-		return -ENOSYS;
-	err = sb->s_op->statfs(sb, buf);
-	if (err)
-		return err;
+	/* A file system with nothing to count (proc, pipefs): no blocks, as Linux's simple_statfs. */
+	buf->f_bsize = PAGE_SIZE;
+	if (sb->s_op && sb->s_op->statfs) {
+		err = sb->s_op->statfs(sb, buf);
+		if (err)
+			return err;
+	}
 	buf->f_type = sb->s_magic;
 	buf->f_flags |= ST_VALID;
 	if (!buf->f_namelen)

@@ -104,6 +104,9 @@ long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg)
 		set_status_flags(f, arg, SETFL_MASK);
 		ret = 0;
 		break;
+	case F_GETPIPE_SZ:	/* bash asks before it puts a here-document in a pipe */
+		ret = f->f_inode->i_pipe ? (long)PIPE_SIZE : -EBADF;
+		break;
 	default:
 		ret = -EINVAL;
 		break;

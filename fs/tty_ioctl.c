@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <task.h>
 #include <tty.h>
 #include <usercopy.h>
@@ -176,13 +177,17 @@ static long tty_get_winsize(struct tty *tty, void *uarg)
 static long tty_set_winsize(struct tty *tty, void *uarg)
 {
 	struct winsize ws;
+	bool changed;
 
 	if (copy_from_user(&ws, uarg, sizeof(ws)))
 		return -EFAULT;
+
 	spin_lock(&tty->lock);
+	changed = memcmp(&tty->winsize, &ws, sizeof(ws)) != 0;
 	tty->winsize = ws;
 	spin_unlock(&tty->lock);
-	tty_signal_pgrp(tty, SIGWINCH);
+	if (changed)	/* as Linux: readline sets the same size before every prompt */
+		tty_signal_pgrp(tty, SIGWINCH);
 	return 0;
 }
 

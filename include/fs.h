@@ -293,6 +293,8 @@ struct vfsmount {
 	struct vfsmount *mnt_parent;	/* fixed: itself for the root mount */
 	struct dentry *mnt_mountpoint;	/* fixed: the covered dentry in mnt_parent */
 	struct list_head mnt_list;	/* mount_lock */
+	const char *mnt_devname;	/* fixed: what was mounted ("/dev/vda", "proc") */
+	const char *mnt_type;		/* fixed: the file system's name */
 };
 
 struct super_block *alloc_super(const struct super_operations *ops, u64 magic);
@@ -310,6 +312,12 @@ struct vfsmount *vfs_kern_mount(struct file_system_type *type, const struct path
 int do_mount(const char *source, const char *dir, const char *fstype);
 /* sync(2): every mounted file system writes back what is dirty, and waits. */
 void sync_filesystems(void);
+/*
+ * The mounts in the namespace (the root and those on a directory; not the
+ * kernel's own, such as pipefs), oldest first, up to max: how many.
+ * Mounts are never taken down, so the pointers stay good.
+ */
+int visible_mounts(struct vfsmount **mnts, int max);
 /* The flusher's periodic pass: every file system's write_metadata (fs/mount.c). */
 void writeback_filesystems(u64 dirtied_before);
 /* If p is covered by a mount, move to that mount's root (repeatedly). */
@@ -379,6 +387,14 @@ struct file {
 struct file *alloc_file(const struct path *path, unsigned int flags,
 			const struct file_operations *fop);
 struct file *fget(int fd);		/* contract: with a reference, or NULL */
+/*
+ * Another task's descriptors (/proc/PID/fd): the file at fd, referenced,
+ * or NULL; the first open fd at or after from, or -1.  The task's
+ * descriptor table goes with it at exit, under task->lock, which these take.
+ */
+struct task;
+struct file *fget_task(struct task *t, int fd);
+int next_open_fd_task(struct task *t, int from);
 void get_file(struct file *f);		/* contract */
 void fput(struct file *f);		/* contract */
 /* contract: open by path from the kernel; a file or ERR_PTR(-errno) */

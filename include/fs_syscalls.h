@@ -21,6 +21,7 @@ long sys_pread64(int fd, void *buf, size_t count, s64 pos);			/* 17 */
 long sys_pwrite64(int fd, const void *buf, size_t count, s64 pos);		/* 18 */
 long sys_readv(int fd, const struct iovec *vec, unsigned long vlen);		/* 19 */
 long sys_writev(int fd, const struct iovec *vec, unsigned long vlen);		/* 20 */
+long sys_sendfile(int out_fd, int in_fd, s64 *offset, size_t count);		/* 40 */
 long sys_preadv(int fd, const struct iovec *vec, unsigned long vlen,
 		unsigned long pos_l, unsigned long pos_h);			/* 295 */
 long sys_pwritev(int fd, const struct iovec *vec, unsigned long vlen,

@@ -11,6 +11,8 @@
 void *kmalloc(size_t size, gfp_t gfp);
 static inline void *kzalloc(size_t size, gfp_t gfp) { return kmalloc(size, gfp | GFP_ZERO); }
 void kfree(const void *ptr);
+/* A kmalloc'd copy of the string s, or NULL. */
+char *kstrdup(const char *s, gfp_t gfp);
 /* The usable size of an allocation (at least what was asked for). */
 size_t ksize(const void *ptr);
 void kmalloc_init(void);

@@ -45,6 +45,11 @@ struct task *kthread_create_on(void (*fn)(void *), void *arg, const char *name, 
 void free_dead_tasks(void);
 /* Drop a reference (see task->usage); the last one queues t to be freed. */
 void task_put(struct task *t);
+/* Take one more (the caller holds one, or tasklist_lock with t on the task list). */
+static inline void task_get(struct task *t)
+{
+	__atomic_add_fetch(&t->usage, 1, __ATOMIC_ACQ_REL);
+}
 /* Start the kernel thread that frees dead tasks. */
 void reaper_start(void);
 /* The body of the idle loop: run what is runnable, else halt. */
@@ -52,6 +57,15 @@ __noreturn void cpu_idle_loop(void);
 
 /* Called by the timer interrupt on every tick. */
 void sched_tick(void);
+
+/*
+ * The load average (kernel/loadavg.c): start its thread; the 1, 5 and 15
+ * minute averages in fixed point with `shift` fractional bits (at least 11).
+ */
+void loadavg_start(void);
+void get_loadavg(unsigned long loads[3], int shift);
+/* The last process id handed out (/proc/loadavg). */
+int last_pid(void);
 
 /* Sleep uninterruptibly for at least ns nanoseconds. */
 void sleep_ns(u64 ns);

@@ -73,6 +73,8 @@ long sys_getrlimit(int resource, void *rlim);
 long sys_setrlimit(int resource, const void *rlim);
 long sys_getrusage(int who, struct rusage_k *ru);
 long sys_uname(void *buf);
+long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+	       unsigned long arg5);							/* 157 */
 long sys_getrandom(void *buf, size_t len, unsigned int flags);
 long sys_sched_yield(void);
 long sys_sched_setaffinity(int pid, unsigned int len, const u64 *user_mask);

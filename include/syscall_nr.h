@@ -36,6 +36,7 @@
 #define NR_alarm 37
 #define NR_setitimer 38
 #define NR_getpid 39
+#define NR_sendfile 40
 #define NR_clone 56
 #define NR_fork 57
 #define NR_vfork 58
@@ -86,6 +87,7 @@
 #define NR_mknod 133
 #define NR_statfs 137
 #define NR_fstatfs 138
+#define NR_prctl 157
 #define NR_arch_prctl 158
 #define NR_setrlimit 160
 #define NR_sync 162

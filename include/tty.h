@@ -155,6 +155,8 @@ struct poll_table;
 unsigned int tty_poll(struct tty *tty, struct poll_table *pt);
 /* Send sig to the foreground process group. */
 void tty_signal_pgrp(struct tty *tty, int sig);
+/* Is the console session sid's controlling terminal?  *pgrp: its foreground group. */
+bool console_controls(int sid, int *pgrp);
 /* Print with output processing (ONLCR); tty->lock not held. */
 void tty_output(struct tty *tty, const char *buf, size_t len);
 

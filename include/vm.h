@@ -83,6 +83,15 @@ void mm_put(struct mm *mm);		/* drop a user; free at zero */
  */
 size_t access_remote_vm(struct mm *mm, u64 addr, void *buf, size_t len);
 /*
+ * Another task's address space, with a reference (mm_put it), or NULL (a
+ * kernel thread, or one that exited): exec and exit change task->mm under
+ * task->lock, which this takes.
+ */
+struct task;
+struct mm *get_task_mm(struct task *t);
+/* The bytes its VMAs cover (/proc/PID/stat's vsize); takes mmap_lock shared. */
+u64 mm_total_vm(struct mm *mm);
+/*
  * Pages mapped by the user page tables: anonymous ones, and the rest
  * (file pages).  For another task's mm, hold that task's lock: exec and
  * exit change task->mm under it, so its mm stays while it is held.

@@ -102,8 +102,12 @@ static void release_resources(struct task *t)
 		t->vfork_done = NULL;
 	}
 	if (t->files) {
-		files_put(t->files);
+		struct files_struct *files = t->files;
+
+		spin_lock(&t->lock);	/* /proc/PID/fd reads it under this lock */
 		t->files = NULL;
+		spin_unlock(&t->lock);
+		files_put(files);
 	}
 	if (t->fs) {
 		fs_put(t->fs);

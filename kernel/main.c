@@ -94,6 +94,7 @@ static __noreturn void kmain_on_kstack(void *stack_top)
 	hung_task_start();
 	kswapd_start();
 	flusher_start();
+	loadavg_start();
 	cpu_idle_loop();
 }
 

@@ -237,6 +237,8 @@ void sched_tick(void)
 __noreturn void cpu_idle_loop(void)
 {
 	for (;;) {
+		u64 idle_start;
+
 		/* Interrupts on: an AP arrives here with them off, and so do we after a switch back. */
 		local_irq_enable();
 		free_dead_tasks();
@@ -251,7 +253,9 @@ __noreturn void cpu_idle_loop(void)
 		this_cpu()->idling = true;
 		spin_unlock(&rq_lock);
 		/* Interrupts are off: "sti; hlt" cannot miss a wake-up in between. */
+		idle_start = clock_ns();
 		safe_halt();
+		this_cpu()->idle_ns += clock_ns() - idle_start;
 	}
 }
 

@@ -18,6 +18,7 @@
 #include <usercopy.h>
 #include <vm.h>
 #include <x86.h>
+#include <vmstat.h>
 
 long sys_getpid(void)
 {
@@ -269,6 +270,38 @@ long sys_uname(void *buf)
 	return copy_to_user(buf, &u, sizeof(u)) ? -EFAULT : 0;
 }
 
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+/*
+ * prctl: the thread's name (what ps and /proc/PID/comm show; busybox sets
+ * each applet's).  Other options are not known here: EINVAL, as Linux
+ * answers an option it does not have.
+ */
+long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+	       unsigned long arg5)
+{
+	char name[TASK_COMM_LEN];
+	long len;
+
+	(void)arg3;
+	(void)arg4;
+	(void)arg5;
+	switch (option) {
+	case PR_SET_NAME:
+		len = strncpy_from_user(name, (const char *)arg2, sizeof(name));
+		if (len < 0 && len != -ENAMETOOLONG)
+			return len;
+		name[sizeof(name) - 1] = '\0';	/* longer names are cut, as Linux does */
+		memcpy(current->comm, name, sizeof(name));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user((void *)arg2, current->comm, sizeof(current->comm)) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 struct sysinfo_k {
 	long uptime;
 	unsigned long loads[3];
@@ -289,8 +322,10 @@ long sys_sysinfo(struct sysinfo_k *info)
 	kstack_drain_cache();
 	kmalloc_shrink();
 	si.uptime = clock_ns() / NSEC_PER_SEC;
+	get_loadavg(si.loads, 16);	/* SI_LOAD_SHIFT */
 	si.totalram = nr_total_pages();
 	si.freeram = nr_free_pages();
+	si.sharedram = vm_stat_read(NR_SHMEM);	/* in mem_unit, as free(1) expects */
 	si.mem_unit = PAGE_SIZE;
 	spin_lock(&tasklist_lock);
 	list_for_each_entry(t, &all_tasks, all_link)

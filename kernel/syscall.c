@@ -44,7 +44,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(openat), SYSCALL(mkdirat), SYSCALL(newfstatat), SYSCALL(unlinkat),
 	SYSCALL(renameat), SYSCALL(linkat), SYSCALL(symlinkat), SYSCALL(readlinkat),
 	SYSCALL(fchmodat), SYSCALL(faccessat), SYSCALL(utimensat), SYSCALL(dup3), SYSCALL(pipe2),
-	SYSCALL(poll), SYSCALL(ppoll), SYSCALL(select), SYSCALL(pselect6),
+	SYSCALL(poll), SYSCALL(ppoll), SYSCALL(select), SYSCALL(pselect6), SYSCALL(sendfile),
 	SYSCALL(renameat2), SYSCALL(faccessat2), SYSCALL(chown), SYSCALL(fchown), SYSCALL(lchown),
 	SYSCALL(fchownat), SYSCALL(mknod), SYSCALL(mknodat), SYSCALL(preadv), SYSCALL(pwritev),
 	/* Memory (mm/mmap.c, msync.c, mremap.c, mlock.c, fadvise.c). */
@@ -60,7 +60,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(getpgid), SYSCALL(setpgid), SYSCALL(getpgrp), SYSCALL(getsid), SYSCALL(setsid),
 	SYSCALL(set_tid_address), SYSCALL(set_robust_list), SYSCALL(arch_prctl),
 	SYSCALL(prlimit64), SYSCALL(getrlimit), SYSCALL(setrlimit), SYSCALL(getrusage),
-	SYSCALL(uname), SYSCALL(sysinfo), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
+	SYSCALL(uname), SYSCALL(prctl), SYSCALL(sysinfo), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
 	SYSCALL(sched_setaffinity), SYSCALL(sched_getaffinity), SYSCALL(getcpu),
 	/* Signals (kernel/signal.c). */
 	SYSCALL(rt_sigaction), SYSCALL(rt_sigprocmask), SYSCALL(rt_sigreturn),

@@ -106,6 +106,13 @@ int alloc_pid(void)
 	return pid;
 }
 
+int last_pid(void)
+{
+	int next = READ_ONCE(next_pid);
+
+	return next > 2 ? next - 1 : PID_MAX - 1;
+}
+
 struct task *find_task(int pid)
 {
 	struct task *t;

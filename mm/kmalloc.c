@@ -182,6 +182,16 @@ void kfree(const void *ptr)
 	}
 }
 
+char *kstrdup(const char *s, gfp_t gfp)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = kmalloc(len, gfp);
+
+	if (copy)
+		memcpy(copy, s, len);
+	return copy;
+}
+
 size_t ksize(const void *ptr)
 {
 	struct page *page = virt_to_page(ptr);

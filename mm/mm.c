@@ -119,6 +119,30 @@ struct mm *mm_fork(struct mm *old)
 	return mm;
 }
 
+struct mm *get_task_mm(struct task *t)
+{
+	struct mm *mm;
+
+	spin_lock(&t->lock);
+	mm = t->mm;
+	if (mm)
+		__atomic_add_fetch(&mm->users, 1, __ATOMIC_ACQ_REL);
+	spin_unlock(&t->lock);
+	return mm;
+}
+
+u64 mm_total_vm(struct mm *mm)
+{
+	struct vm_area *v;
+	u64 bytes = 0;
+
+	down_read(&mm->mmap_lock);
+	list_for_each_entry(v, &mm->vmas, link)
+		bytes += v->end - v->start;
+	up_read(&mm->mmap_lock);
+	return bytes;
+}
+
 struct rss_count {
 	unsigned long anon, file;
 };

@@ -36,3 +36,11 @@ cp "$bash_static" "$out"/bin/bash
 	[[ -e $out/$applet || -L $out/$applet ]] || ln -s /bin/busybox "$out/$applet"
 done
 ln -sf busybox "$out"/bin/sh
+# Terminal descriptions for bash's line editing (TERM=vt100 from /init; xterm
+# for those who set it), where the host has them (Debian's ncurses-base).
+for t in v/vt100 v/vt102 x/xterm l/linux; do
+	if [[ -f /lib/terminfo/$t ]]; then
+		mkdir -p "$out"/lib/terminfo/"${t%/*}"
+		cp /lib/terminfo/"$t" "$out"/lib/terminfo/"$t"
+	fi
+done

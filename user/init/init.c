@@ -422,6 +422,27 @@ static void write_and_let_expire(const char *path)
 #define SHELL "/bin/sh"
 
 /*
+ * busybox's poweroff, reboot and halt (without -f) ask init by signal:
+ * SIGUSR2, SIGTERM, SIGUSR1.  Pagoda's only way down is powering off.
+ */
+static volatile sig_atomic_t shutdown_asked;
+
+static void ask_shutdown(int sig)
+{
+	shutdown_asked = sig;
+}
+
+static void catch_shutdown_signals(void)
+{
+	struct sigaction sa = { .sa_handler = ask_shutdown };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/*
  * The shell on the console: a session of its own with the console as its
  * controlling terminal (taken over from init's session) and its process
  * group in the foreground, so ^C, ^Z and job control reach it and its
@@ -455,6 +476,7 @@ static __attribute__((noreturn)) void run_login_shells(void)
 {
 	pid_t shell = -1;
 
+	catch_shutdown_signals();
 	if (access(SHELL, X_OK) != 0)
 		say("Pagoda /init: there is no " SHELL " here (the root is the initramfs).\n"
 		    "Boot with the ext2 root (make run), or with user=* to run the user tests.\n");
@@ -466,6 +488,11 @@ static __attribute__((noreturn)) void run_login_shells(void)
 		pid = wait(NULL);
 		if (pid < 0 && errno == ECHILD)
 			pause();
+		if (shutdown_asked) {
+			say("init: the system is going down\n");
+			sync();
+			reboot(RB_POWER_OFF);
+		}
 		if (pid == shell) {
 			say("init: the shell exited; starting a new one (poweroff -f turns Pagoda off)\n");
 			shell = -1;

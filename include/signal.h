@@ -183,7 +183,9 @@ int wait_status_report(struct task *leader, int options, int *status);
 int tty_check_job(int tty_session, int tty_pgrp, int sig);
 
 #define WUNTRACED 2
+#define WSTOPPED WUNTRACED	/* waitid's name for it */
 #define WCONTINUED 8
+#define WNOWAIT 0x01000000	/* report, but leave the child to be waited for again */
 
 /* Returned by an interrupted system call; never reaches user space. */
 #define ERESTARTSYS 512

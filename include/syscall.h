@@ -22,6 +22,9 @@ long sys_execve(const char *path, char *const *argv, char *const *envp);
 long sys_exit(int code);
 long sys_exit_group(int code);
 long sys_wait4(int pid, int *status, int options, struct rusage_k *ru);
+struct waitid_info;
+long sys_waitid(int idtype, int id, struct waitid_info *infop, int options,
+		struct rusage_k *ru);							/* 247 */
 /* End the whole process with this wait status word (never returns). */
 __noreturn void do_exit_group(int status_word);
 
@@ -60,6 +63,7 @@ long sys_getpid(void);
 long sys_getppid(void);
 long sys_gettid(void);
 long sys_getuid(void);
+long sys_getresuid(u32 *ruid, u32 *euid, u32 *suid);				/* 118, 120 */
 long sys_getpgid(int pid);
 long sys_setpgid(int pid, int pgid);
 long sys_getpgrp(void);

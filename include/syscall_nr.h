@@ -79,6 +79,8 @@
 #define NR_getppid 110
 #define NR_getpgrp 111
 #define NR_setsid 112
+#define NR_getresuid 118
+#define NR_getresgid 120
 #define NR_getpgid 121
 #define NR_getsid 124
 #define NR_rt_sigpending 127
@@ -104,6 +106,7 @@
 #define NR_clock_nanosleep 230
 #define NR_exit_group 231
 #define NR_tgkill 234
+#define NR_waitid 247
 #define NR_openat 257
 #define NR_mkdirat 258
 #define NR_mknodat 259

@@ -236,21 +236,47 @@ static bool wait_matches(struct task *c, int pid)
 	return c->pgid == -pid;
 }
 
-long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
+#define WEXITED 4
+
+/* What a wait found: a child that ended, stopped or continued. */
+struct wait_found {
+	int pid;
+	int status;		/* wait4's status word */
+	int code;		/* waitid's si_code: CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED */
+	int si_status;		/* waitid's si_status: the exit code or the signal */
+};
+
+/* A zombie's status as waitid tells it. */
+static void describe_exit(int status, struct wait_found *w)
+{
+	w->status = status;
+	if (status & 0x7f) {
+		w->code = CLD_KILLED;
+		w->si_status = status & 0x7f;
+	} else {
+		w->code = CLD_EXITED;
+		w->si_status = (status >> 8) & 0xff;
+	}
+}
+
+/*
+ * wait4 and waitid: wait for a child matching pid (wait_matches) to end
+ * (WEXITED), stop (WSTOPPED) or continue (WCONTINUED); WNOHANG: do not
+ * wait; WNOWAIT: report it, but leave it to be waited for again.  A child
+ * that ended is reaped.  0 and *w, 0 with w->pid 0 (WNOHANG, none yet),
+ * or -ECHILD, -ERESTARTSYS.
+ */
+static long do_wait(int pid, int options, struct wait_found *w)
 {
 	struct task *t = current;
-	int err;
 
-	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
-		return -EINVAL;
 	spin_lock(&tasklist_lock);
 	for (;;) {
 		struct task *c, *zombie = NULL;
 		bool any = false;
 
+		w->pid = 0;
 		list_for_each_entry(c, &t->children, sibling) {
-			int code;
-
 			if (!wait_matches(c, pid))
 				continue;
 			any = true;
@@ -260,35 +286,31 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			 * may still be finishing its last switch: its own
 			 * reference keeps the struct and stack until that is done.
 			 */
-			if (c->tg->live == 0) {
+			if (c->tg->live == 0 && (options & WEXITED)) {
 				zombie = c;
 				break;
 			}
-			if (wait_status_report(c, options, &code)) {	/* stopped or continued */
-				int cpid = c->pid;
-
+			if (c->tg->live > 0 && wait_status_report(c, options, &w->status)) {
+				w->pid = c->pid;
+				w->code = (w->status & 0xff) == 0x7f ? CLD_STOPPED : CLD_CONTINUED;
+				w->si_status = w->code == CLD_STOPPED ? w->status >> 8 : SIGCONT;
 				spin_unlock(&tasklist_lock);
-				if (status && put_user_u32(code, status))
-					return -EFAULT;
-				return cpid;
+				return 0;
 			}
 		}
 		if (zombie) {
-			int code = zombie->exit_code, cpid = zombie->pid;
-
+			w->pid = zombie->pid;
+			describe_exit(zombie->exit_code, w);
+			if (options & WNOWAIT) {
+				spin_unlock(&tasklist_lock);
+				return 0;
+			}
 			list_del(&zombie->all_link);
 			list_del(&zombie->sibling);
 			spin_unlock(&tasklist_lock);
 			task_put(zombie);
 			free_dead_tasks();	/* its memory back now, if it is off its CPU */
-			if (status && put_user_u32(code, status))
-				return -EFAULT;
-			if (ru) {
-				struct rusage_k r = { 0 };
-				if (copy_to_user(ru, &r, sizeof(r)))
-					return -EFAULT;
-			}
-			return cpid;
+			return 0;
 		}
 		if (!any) {
 			spin_unlock(&tasklist_lock);
@@ -298,10 +320,79 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 			spin_unlock(&tasklist_lock);
 			return 0;
 		}
-		err = wait_sleep(&t->child_exit, &tasklist_lock, true);
-		if (err) {
+		if (wait_sleep(&t->child_exit, &tasklist_lock, true)) {
 			spin_unlock(&tasklist_lock);
 			return -ERESTARTSYS;
 		}
 	}
+}
+
+long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
+{
+	struct wait_found w;
+	long err;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+		return -EINVAL;
+	err = do_wait(pid, options | WEXITED, &w);
+	if (err || !w.pid)
+		return err;
+	if (status && put_user_u32(w.status, status))
+		return -EFAULT;
+	if (ru) {
+		struct rusage_k r = { 0 };
+
+		if (copy_to_user(ru, &r, sizeof(r)))
+			return -EFAULT;
+	}
+	return w.pid;
+}
+
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+
+/* The siginfo waitid fills in: Linux's layout for SIGCHLD (128 bytes). */
+struct waitid_info {
+	int si_signo, si_errno, si_code, pad;
+	int si_pid, si_uid, si_status;
+	char rest[128 - 28];
+};
+
+long sys_waitid(int idtype, int id, struct waitid_info *infop, int options, struct rusage_k *ru)
+{
+	struct waitid_info info = { 0 };
+	struct wait_found w;
+	int pid;
+	long err;
+
+	if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WNOTHREAD | WALL |
+			WCLONE) || !(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (idtype == P_ALL)
+		pid = -1;
+	else if (idtype == P_PID && id > 0)
+		pid = id;
+	else if (idtype == P_PGID && id >= 0)
+		pid = id ? -id : 0;	/* 0: the caller's own group */
+	else
+		return -EINVAL;
+	err = do_wait(pid, options, &w);
+	if (err)
+		return err;
+	if (w.pid) {	/* (WNOHANG and nothing: infop stays zeroed, as Linux leaves si_pid 0) */
+		info.si_signo = SIGCHLD;
+		info.si_code = w.code;
+		info.si_pid = w.pid;
+		info.si_status = w.si_status;
+	}
+	if (infop && copy_to_user(infop, &info, sizeof(info)))
+		return -EFAULT;
+	if (ru) {
+		struct rusage_k r = { 0 };
+
+		if (copy_to_user(ru, &r, sizeof(r)))
+			return -EFAULT;
+	}
+	return 0;
 }

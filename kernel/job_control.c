@@ -186,17 +186,15 @@ int wait_status_report(struct task *leader, int options, int *status)
 {
 	struct thread_group *tg = leader->tg;
 
-	if ((options & WUNTRACED) && tg->wait_report == WAIT_STOPPED) {
-		tg->wait_report = 0;
+	if ((options & WUNTRACED) && tg->wait_report == WAIT_STOPPED)
 		*status = (tg->stop_signal << 8) | 0x7f;
-		return 1;
-	}
-	if ((options & WCONTINUED) && tg->wait_report == WAIT_CONTINUED) {
-		tg->wait_report = 0;
+	else if ((options & WCONTINUED) && tg->wait_report == WAIT_CONTINUED)
 		*status = 0xffff;
-		return 1;
-	}
-	return 0;
+	else
+		return 0;
+	if (!(options & WNOWAIT))
+		tg->wait_report = 0;	/* reported once */
+	return 1;
 }
 
 /*

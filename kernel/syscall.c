@@ -53,8 +53,9 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	SYSCALL(mlockall), SYSCALL(munlockall), SYSCALL(fadvise64),
 	/* Processes (kernel/fork.c, exit.c, exec.c, sys_proc.c). */
 	SYSCALL(clone), SYSCALL(fork), SYSCALL(vfork), SYSCALL(execve), SYSCALL(exit),
-	SYSCALL(wait4), SYSCALL(exit_group), SYSCALL(getpid), SYSCALL(getppid), SYSCALL(gettid),
+	SYSCALL(wait4), SYSCALL(waitid), SYSCALL(exit_group), SYSCALL(getpid), SYSCALL(getppid), SYSCALL(gettid),
 	SYSCALL(getuid), [NR_geteuid] = { "geteuid", HANDLER(sys_getuid) },
+	SYSCALL(getresuid), [NR_getresgid] = { "getresgid", HANDLER(sys_getresuid) },
 	[NR_getgid] = { "getgid", HANDLER(sys_getuid) },
 	[NR_getegid] = { "getegid", HANDLER(sys_getuid) },
 	SYSCALL(getpgid), SYSCALL(setpgid), SYSCALL(getpgrp), SYSCALL(getsid), SYSCALL(setsid),

@@ -87,12 +87,18 @@ long sys_getsid(int pid)
 }
 
 /* Is there a process group pgid in session sid?  tasklist_lock held. */
+/*
+ * Does group pgid exist in session sid?  A member that has exited but is
+ * not waited for yet still counts, as on Linux: a shell puts the second
+ * command of `echo x | cat` into the first one's group, which may have
+ * exited by then.
+ */
 static bool pgrp_in_session(int pgid, int sid)
 {
 	struct task *t;
 
 	list_for_each_entry(t, &all_tasks, all_link)
-		if (t->pgid == pgid && t->sid == sid && t->state != TASK_ZOMBIE)
+		if (t->pgid == pgid && t->sid == sid && t->state != TASK_DEAD)
 			return true;
 	return false;
 }

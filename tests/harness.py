@@ -18,6 +18,8 @@ Suites, each introduced by a `# suite WHAT on WHERE` line:
                             hung-task watchdog within 30 s
   durable (killed), expire, wb errors, low memory on pagoda
                             writeback: see tests/wb_suites.py
+  shell on pagoda           busybox ash and bash typed at on the serial console
+                            (see tests/shell_suite.py)
   ... on pagoda -smp 4      the kernel and user suites again, on four CPUs
   harness self-test on host this harness against a fake QEMU (tests/fake/)
 A test that hangs or panics is reported as that test's failure, with the tail
@@ -39,6 +41,7 @@ import tempfile
 from dataclasses import dataclass
 
 import disks
+import shell_suite
 import wb_suites
 from boots import (EXIT_FAILED, EXIT_PANIC, KERNEL_REPORT, ROOT, TESTS_DIR, Report, Totals,
                    boot, boot_suite, check_recorded_files, clean, describe, describe_host, host_program, live,
@@ -325,6 +328,8 @@ def main():
     parser.add_argument('--suites', metavar='GLOB', default='*',
                         help='run only the suites whose title matches GLOB '
                              '(e.g. "low memory*")')
+    parser.add_argument('--skip-suites', metavar='GLOB', default=None,
+                        help='leave out the suites whose title matches GLOB')
     parser.add_argument('--no-selftest', action='store_true',
                         help='skip the test of the harness itself with a fake QEMU (~2 min)')
     parser.add_argument('--peer', default=os.path.join(ROOT, '..', 'shared', 'peers', 'linux', 'run'),
@@ -355,6 +360,7 @@ def main():
             ('expire on pagoda', [(wb_suites.expire_suite, opts)]),
             ('wb errors on pagoda', [(wb_suites.wb_errors_suite, opts)]),
             ('low memory on pagoda', [(wb_suites.low_memory_suite, opts)]),
+            ('shell on pagoda', [(shell_suite.shell_suite, opts)]),
             # The same tests pass in the user suites above, on the normal write path.
             ('naive write path on pagoda', [(naive_write_test, opts, test)
                                             for test in NAIVE_DEADLOCK_TESTS]),
@@ -381,8 +387,11 @@ def main():
                                                opts.timeout * 5, 4, ['stress_seconds=30'],
                                                'stress-smp4')]),
                  ('blk on pagoda -smp 4', [(blk_suite, opts, 4)])]
-    suites = [(t, jobs) for t, jobs in suites if fnmatch.fnmatchcase(t, opts.suites)]
-    alone = [(t, jobs) for t, jobs in alone if fnmatch.fnmatchcase(t, opts.suites)]
+    def chosen(title):
+        return fnmatch.fnmatchcase(title, opts.suites) and not (
+            opts.skip_suites and fnmatch.fnmatchcase(title, opts.skip_suites))
+    suites = [(t, jobs) for t, jobs in suites if chosen(t)]
+    alone = [(t, jobs) for t, jobs in alone if chosen(t)]
     pool = concurrent.futures.ThreadPoolExecutor(WORKERS)
     one_at_a_time = concurrent.futures.ThreadPoolExecutor(1)
     suites = [(t, [pool.submit(*job) for job in jobs]) for t, jobs in suites]

@@ -61,7 +61,8 @@ harness() {   # harness EXPECTED_STATUS VAR=VALUE... -- HARNESS ARGS...
 # for each NAIVE_DEADLOCK_TESTS entry, a "no lock validator report" for
 # each boot suite, and the host checks of each suite (wb_suites.py too):
 # they change when those do.
-check "all pass" harness 0 -- 
+# (The fake QEMU has no shell to type at: the shell suite is left out.)
+check "all pass" harness 0 -- --skip-suites 'shell on pagoda'
 check "  ... with every check and the closing line" has '101 passed, 0 failed'
 check "  ... with the disk image checked" grep -q '^ok [0-9]* - blk/the scratch image holds the pattern' "$out"
 check "  ... and Linux's image too" grep -q '^ok [0-9]* - blk-linux/the scratch image holds the pattern' "$out"

@@ -55,6 +55,7 @@ void proc_show_diskstats(struct proc_buf *pb, const struct proc_entry *e);
 void proc_show_loadavg(struct proc_buf *pb, const struct proc_entry *e);
 void proc_show_mounts(struct proc_buf *pb, const struct proc_entry *e);
 void proc_show_uptime(struct proc_buf *pb, const struct proc_entry *e);
+void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e);
 
 /* proc_mem.c */
 void proc_show_meminfo(struct proc_buf *pb, const struct proc_entry *e);

@@ -1,5 +1,6 @@
 /*
- * /proc files about the whole system: diskstats, mounts, uptime, loadavg.
+ * /proc files about the whole system: diskstats, mounts, uptime, loadavg,
+ * stat.
  */
 #include <blkdev.h>
 #include <err.h>
@@ -103,4 +104,53 @@ void proc_show_loadavg(struct proc_buf *pb, const struct proc_entry *e)
 	for (int i = 0; i < 3; i++)
 		proc_printf(pb, "%lu.%02lu ", loads[i] >> 16, ((loads[i] & 0xffff) * 100) >> 16);
 	proc_printf(pb, "%d/%d %d\n", running, all, last_pid());
+}
+
+#define USER_HZ 100
+
+static unsigned long ns_to_ticks(u64 ns)
+{
+	return ns / (NSEC_PER_SEC / USER_HZ);
+}
+
+/*
+ * What top and vmstat read: the time each CPU spent idle and busy (in
+ * 1/100 s; Pagoda does not tell user time from kernel time, so the busy
+ * time is all "system"), the boot time, the processes so far, and how many
+ * run and how many wait uninterruptibly now.
+ */
+void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e)
+{
+	u64 up = clock_ns(), idle_sum = 0, busy_sum = 0;
+	int running = 0, blocked = 0, n = 0, online[MAX_CPUS];
+	u64 idle[MAX_CPUS];
+	struct task *t;
+
+	(void)e;
+	for (int i = 0; i < MAX_CPUS; i++) {
+		if (!cpus[i].online)
+			continue;
+		online[n] = i;
+		idle[n] = MIN(READ_ONCE(cpus[i].idle_ns), up);
+		idle_sum += idle[n];
+		busy_sum += up - idle[n];
+		n++;
+	}
+	proc_printf(pb, "cpu  0 0 %lu %lu 0 0 0 0 0 0\n", ns_to_ticks(busy_sum), ns_to_ticks(idle_sum));
+	for (int i = 0; i < n; i++)
+		proc_printf(pb, "cpu%d 0 0 %lu %lu 0 0 0 0 0 0\n", online[i], ns_to_ticks(up - idle[i]),
+			    ns_to_ticks(idle[i]));
+	spin_lock(&tasklist_lock);
+	list_for_each_entry(t, &all_tasks, all_link) {
+		enum task_state s = READ_ONCE(t->state);
+
+		if (t->pid == 0)
+			continue;
+		running += s == TASK_RUNNABLE;
+		blocked += task_blocked(t);
+	}
+	spin_unlock(&tasklist_lock);
+	proc_printf(pb, "intr 0\nctxt 0\nbtime %lu\nprocesses %d\nprocs_running %d\n"
+		    "procs_blocked %d\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+		    (unsigned long)(realtime_offset() / NSEC_PER_SEC), last_pid(), running, blocked);
 }

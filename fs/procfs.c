@@ -55,6 +55,7 @@ static const struct proc_entry proc_entries[] = {
 	{ .path = "loadavg", .mode = 0444, .show = proc_show_loadavg },
 	{ .path = "meminfo", .mode = 0444, .show = proc_show_meminfo },
 	{ .path = "mounts", .mode = 0444, .show = proc_show_mounts },
+	{ .path = "stat", .mode = 0444, .show = proc_show_stat },
 	{ .path = "uptime", .mode = 0444, .show = proc_show_uptime },
 	{ .path = "vmstat", .mode = 0444, .show = proc_show_vmstat },
 	{ .path = "sys/vm/dirty_background_ratio", .mode = 0644, .show = proc_show_int,

@@ -63,6 +63,8 @@ void sched_tick(void);
  * minute averages in fixed point with `shift` fractional bits (at least 11).
  */
 void loadavg_start(void);
+/* Is t in an uninterruptible sleep that waits for an event (no time limit)? */
+bool task_blocked(const struct task *t);
 void get_loadavg(unsigned long loads[3], int shift);
 /* The last process id handed out (/proc/loadavg). */
 int last_pid(void);

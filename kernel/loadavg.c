@@ -4,7 +4,10 @@
  * 15 minutes, as Linux computes it.  Every 5 s a kernel thread counts
  * them and folds the count into three exponentially decaying averages:
  *     load = load * e + n * (1 - e),   e = exp(-5 s / 1, 5, 15 min)
- * in fixed point with 11 fractional bits (Linux's constants).
+ * in fixed point with 11 fractional bits (Linux's constants).  An
+ * uninterruptible sleep counts when it waits for an event (a disk, a lock:
+ * no time limit); a kernel thread's timed nap does not (Linux gives those
+ * TASK_IDLE).
  */
 #include <sched.h>
 #include <task.h>
@@ -17,20 +20,22 @@
 static const unsigned long load_exp[3] = { 1884, 2014, 2037 };	/* FIXED_1 * e */
 static unsigned long avenrun[3];	/* written by the thread only, read anywhere */
 
-/* Tasks running, runnable or in an uninterruptible sleep; the idle tasks and ourselves not. */
+bool task_blocked(const struct task *t)
+{
+	return READ_ONCE(t->state) == TASK_SLEEPING_UNINTERRUPTIBLE && READ_ONCE(t->sleep_start_ns);
+}
+
+/* Tasks running, runnable or blocked (see above); the idle tasks and ourselves not. */
 static unsigned long count_active(void)
 {
 	unsigned long n = 0;
 	struct task *t;
 
 	spin_lock(&tasklist_lock);
-	list_for_each_entry(t, &all_tasks, all_link) {
-		enum task_state s = READ_ONCE(t->state);
-
+	list_for_each_entry(t, &all_tasks, all_link)
 		if (t != current && t->pid != 0 &&
-		    (s == TASK_RUNNABLE || s == TASK_SLEEPING_UNINTERRUPTIBLE))
+		    (READ_ONCE(t->state) == TASK_RUNNABLE || task_blocked(t)))
 			n++;
-	}
 	spin_unlock(&tasklist_lock);
 	return n;
 }

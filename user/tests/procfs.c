@@ -1,7 +1,7 @@
 /*
  * The per-process files of /proc as ps, top, pgrep and busybox read them
  * (/proc/self, /proc/PID/{stat,status,comm,cmdline,exe,fd}), the listing
- * of /proc, /proc/mounts, /proc/uptime and /proc/loadavg, and two calls
+ * of /proc, /proc/mounts, /proc/uptime, /proc/loadavg and /proc/stat, and two calls
  * busybox relies on: sendfile (cat) and F_GETPIPE_SZ.  Every expectation
  * is what Linux shows.  Without /proc the /proc tests skip.  Files go in
  * the current directory.
@@ -21,6 +21,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define COMM_MAX 15		/* Linux's TASK_COMM_LEN, less its NUL */
@@ -408,7 +409,7 @@ TEST(fd_dir_lists_and_links_open_fds)
 	CHECK(links_to(fd_path(path, p[1]), want));
 }
 
-/* ---- /proc/mounts, /proc/uptime, /proc/loadavg --------------------------- */
+/* ---- /proc/mounts, /proc/uptime, /proc/loadavg, /proc/stat -------------- */
 
 TEST(mounts_lines_have_six_fields)
 {
@@ -473,6 +474,64 @@ TEST(loadavg_format)
 	CHECK(running >= 1 && threads >= running);	/* we run as we read */
 	/* Only a wrap of pid numbers in between could make it smaller. */
 	CHECK(last >= pid);
+}
+
+/* The sum of the numbers on /proc/stat's "cpu " line, in 1/100 s; -1 if it is missing. */
+static long long cpu_ticks(const char *text)
+{
+	const char *l = line_with(text, "cpu ");
+	long long sum = 0;
+	char *end;
+
+	if (!l)
+		return -1;
+	l += strlen("cpu ");
+	for (int i = 0; i < 10; i++, l = end) {
+		long long v = strtoll(l, &end, 10);
+
+		if (end == l)
+			return i >= 4 ? sum : -1;	/* user nice system idle at the least */
+		sum += v;
+	}
+	return sum;
+}
+
+TEST(stat_counts_cpu_time_and_processes)
+{
+	static char before[16384], after[16384];
+	long ncpus = 0;
+	long long t0, t1, btime = 0, processes = 0, running = 0;
+	const char *l;
+	double s0, s1;
+
+	need_proc();
+	s0 = now();
+	REQUIRE(read_text("/proc/stat", before, sizeof(before)) > 0);
+	sleep_ms(1000);
+	REQUIRE(read_text("/proc/stat", after, sizeof(after)) > 0);
+	s1 = now();
+	/* One "cpuN " line per online CPU (all of the machine's, whatever our affinity). */
+	for (l = after; (l = strstr(l, "\ncpu")) != NULL; l++)
+		ncpus += l[4] >= '0' && l[4] <= '9';
+	CHECK(ncpus >= 1 && line_with(after, "cpu0 ") != NULL);
+	/* Every online CPU's time, idle or busy, moves on with the clock. */
+	t0 = cpu_ticks(before);
+	t1 = cpu_ticks(after);
+	CHECK(t0 >= 0 && t1 >= 0);
+	if (!CHECK(t1 - t0 >= 90 && t1 - t0 <= ncpus * ((s1 - s0) * 100 + 10)))
+		utest_printf("#     %ld CPUs, %lld ticks in %.2f s\n", ncpus, t1 - t0, s1 - s0);
+	/* Boot time plus uptime is now, in seconds since the epoch. */
+	if (CHECK((l = line_with(after, "btime ")) != NULL))
+		btime = atoll(l + strlen("btime "));
+	if (!CHECK(llabs(btime + (long long)uptime() - (long long)time(NULL)) <= 2))
+		utest_printf("#     btime %lld\n", btime);
+	if (CHECK((l = line_with(after, "processes ")) != NULL))
+		processes = atoll(l + strlen("processes "));
+	CHECK(processes >= 1);
+	if (CHECK((l = line_with(after, "procs_running ")) != NULL))
+		running = atoll(l + strlen("procs_running "));
+	CHECK(running >= 1);	/* we run as we read */
+	CHECK(line_with(after, "procs_blocked ") != NULL);
 }
 
 /* ---- sendfile and pipe size ----------------------------------------------- */

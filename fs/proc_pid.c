@@ -47,6 +47,8 @@ struct proc_snapshot {
 	sigset_t pending, shared, blocked, ignored, caught;
 	int tty_nr, tpgid;
 	struct mm *mm;		/* referenced, or NULL */
+	u64 vsize;		/* with_memory only: bytes mapped */
+	unsigned long anon, file;	/* with_memory only: resident pages */
 };
 
 static char state_letter(enum task_state s)
@@ -113,6 +115,18 @@ static bool snapshot(int pid, struct proc_snapshot *s)
 	return true;
 }
 
+/* snapshot, and the sizes of the process's memory (stat, status). */
+static bool snapshot_with_memory(int pid, struct proc_snapshot *s)
+{
+	if (!snapshot(pid, s))
+		return false;
+	if (s->mm) {
+		s->vsize = mm_total_vm(s->mm);
+		mm_resident_pages(s->mm, &s->anon, &s->file);
+	}
+	return true;
+}
+
 static void snapshot_done(struct proc_snapshot *s)
 {
 	if (s->mm)
@@ -121,23 +135,17 @@ static void snapshot_done(struct proc_snapshot *s)
 
 static void show_stat(struct proc_buf *pb, const struct proc_entry *e)
 {
-	unsigned long anon = 0, file = 0;
 	struct proc_snapshot s;
-	u64 vsize = 0;
 
 	(void)e;
-	if (!snapshot(pb->pid, &s))
+	if (!snapshot_with_memory(pb->pid, &s))
 		return;
-	if (s.mm) {
-		vsize = mm_total_vm(s.mm);
-		mm_resident_pages(s.mm, &anon, &file);
-	}
 	/* Fields 1-52 of proc(5); those Pagoda does not keep are 0. */
 	proc_printf(pb, "%d (%s) %c %d %d %d %d %d 0 %lu 0 0 0 0 0 0 0 20 0 %d 0 %lu %lu %lu ",
 		    s.pid, s.comm, s.state, s.ppid, s.pgid, s.sid, s.tty_nr, s.tpgid,
 		    (unsigned long)s.min_flt, s.threads,
-		    (unsigned long)(s.start_ns / (NSEC_PER_SEC / USER_HZ)), (unsigned long)vsize,
-		    anon + file);
+		    (unsigned long)(s.start_ns / (NSEC_PER_SEC / USER_HZ)), (unsigned long)s.vsize,
+		    s.anon + s.file);
 	proc_printf(pb, "18446744073709551615 0 0 0 0 0 %lu %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
 		    "0 0 0 0 0 0 0 0\n", (unsigned long)(s.pending | s.shared),
 		    (unsigned long)s.blocked, (unsigned long)s.ignored, (unsigned long)s.caught);
@@ -164,24 +172,18 @@ static const char *state_name(char state)
 
 static void show_status(struct proc_buf *pb, const struct proc_entry *e)
 {
-	unsigned long anon = 0, file = 0;
 	struct proc_snapshot s;
-	u64 vsize = 0;
 
 	(void)e;
-	if (!snapshot(pb->pid, &s))
+	if (!snapshot_with_memory(pb->pid, &s))
 		return;
-	if (s.mm) {
-		vsize = mm_total_vm(s.mm);
-		mm_resident_pages(s.mm, &anon, &file);
-	}
 	proc_printf(pb, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 		    "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
 		    s.comm, state_name(s.state), s.pid, s.pid, s.ppid);
 	if (s.mm)
 		proc_printf(pb, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\n"
-			    "RssFile:\t%8lu kB\n", (unsigned long)(vsize >> 10), (anon + file) * 4,
-			    anon * 4, file * 4);
+			    "RssFile:\t%8lu kB\n", (unsigned long)(s.vsize >> 10), (s.anon + s.file) * 4,
+			    s.anon * 4, s.file * 4);
 	proc_printf(pb, "Threads:\t%d\nSigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 		    "SigIgn:\t%016lx\nSigCgt:\t%016lx\n", s.threads, (unsigned long)s.pending,
 		    (unsigned long)s.shared, (unsigned long)s.blocked, (unsigned long)s.ignored,

@@ -13,7 +13,8 @@ shell/NAME:
   files                         ls -l, mkdir -p, cp -r, mv, rm -r, ln -s, find,
                                 grep -r, sort | uniq -c, tar | tar, dd
   md5sum of a 32 MiB file       made in the guest, checked against the host's
-  ps, free, df, mount, uptime   real figures
+  ps, free, df, mount, uptime,  real figures
+  top
   ^C                            interrupts sleep within 1 s
   ^Z, jobs, fg                  in ash and in bash
   background job                its completion is reported (Done)
@@ -382,6 +383,10 @@ def figures(c):
                          % (size, used, avail, c.image_kib))
     cmd(c, 'mount', r'(?m)^/dev/vda on / type ext2 ')
     cmd(c, 'uptime', r'(?m)^ *\d\d:\d\d:\d\d up .* load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d$')
+    m = cmd(c, 'top -b -n 1', lines(r'CPU: +(\d+)% usr +(\d+)% sys +\d+% nic +(\d+)% idle .*',
+                                    r'Load average: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+'))
+    if not 98 <= sum(int(x) for x in m.groups()) <= 102:
+        raise StepFailed('top: usr, sys and idle add up to %d%%' % sum(int(x) for x in m.groups()))
 
 
 def interrupt(c):
@@ -468,7 +473,7 @@ SCENARIOS = [
     ('loops and functions in sh and bash', loops),
     ('files: ls, mkdir, cp, mv, rm, ln, find, grep, sort, tar, dd', files),
     ('md5sum of a 32 MiB file made in the guest equals the host\'s', md5_big),
-    ('ps, free, df, mount, uptime print real figures', figures),
+    ('ps, free, df, mount, uptime, top print real figures', figures),
     ('^C interrupts sleep within 1 s', interrupt),
     ('^Z suspends sleep, jobs lists it, fg resumes it, in sh and bash', suspend),
     ('a background job\'s completion is reported, in sh and bash', background),

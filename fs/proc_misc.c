@@ -7,6 +7,7 @@
 #include <fs.h>
 #include <kmalloc.h>
 #include <percpu.h>
+#include <printk.h>
 #include <sched.h>
 #include <smp.h>
 #include <task.h>
@@ -106,24 +107,23 @@ void proc_show_loadavg(struct proc_buf *pb, const struct proc_entry *e)
 	proc_printf(pb, "%d/%d %d\n", running, all, last_pid());
 }
 
-#define USER_HZ 100
-
-static unsigned long ns_to_ticks(u64 ns)
+/* One line of /proc/stat's CPU times, in 1/100 s (only user, system and idle are kept). */
+static void show_cpu_times(struct proc_buf *pb, const char *name, u64 user, u64 system, u64 idle)
 {
-	return ns / (NSEC_PER_SEC / USER_HZ);
+	proc_printf(pb, "%s %lu 0 %lu %lu 0 0 0 0 0 0\n", name, ns_to_clock_t(user),
+		    ns_to_clock_t(system), ns_to_clock_t(idle));
 }
 
 /*
- * What top and vmstat read: the time each CPU spent idle and busy (in
- * 1/100 s; Pagoda does not tell user time from kernel time, so the busy
- * time is all "system"), the boot time, the processes so far, and how many
- * run and how many wait uninterruptibly now.
+ * What top and vmstat read: the time each CPU spent in user mode, in the
+ * kernel (all the rest of its busy time) and idle, the boot time, the
+ * processes so far, and how many run and how many wait uninterruptibly now.
  */
 void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e)
 {
-	u64 up = clock_ns(), idle_sum = 0, busy_sum = 0;
+	u64 up = clock_ns(), idle[MAX_CPUS], user[MAX_CPUS], sum_idle = 0, sum_user = 0;
 	int running = 0, blocked = 0, n = 0, online[MAX_CPUS];
-	u64 idle[MAX_CPUS];
+	char name[16];
 	struct task *t;
 
 	(void)e;
@@ -132,14 +132,16 @@ void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e)
 			continue;
 		online[n] = i;
 		idle[n] = MIN(READ_ONCE(cpus[i].idle_ns), up);
-		idle_sum += idle[n];
-		busy_sum += up - idle[n];
+		user[n] = MIN(READ_ONCE(cpus[i].user_ns), up - idle[n]);
+		sum_idle += idle[n];
+		sum_user += user[n];
 		n++;
 	}
-	proc_printf(pb, "cpu  0 0 %lu %lu 0 0 0 0 0 0\n", ns_to_ticks(busy_sum), ns_to_ticks(idle_sum));
-	for (int i = 0; i < n; i++)
-		proc_printf(pb, "cpu%d 0 0 %lu %lu 0 0 0 0 0 0\n", online[i], ns_to_ticks(up - idle[i]),
-			    ns_to_ticks(idle[i]));
+	show_cpu_times(pb, "cpu ", sum_user, n * up - sum_idle - sum_user, sum_idle);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "cpu%d", online[i]);
+		show_cpu_times(pb, name, user[i], up - idle[i] - user[i], idle[i]);
+	}
 	spin_lock(&tasklist_lock);
 	list_for_each_entry(t, &all_tasks, all_link) {
 		enum task_state s = READ_ONCE(t->state);

@@ -4,8 +4,8 @@
  *
  *   /proc/self          a symlink to the reader's own process
  *   /proc/PID/stat      one line: pid (comm) state ppid pgrp session tty_nr
- *                       tpgid ... (Linux's 52 fields; the CPU times are 0:
- *                       Pagoda keeps none)
+ *                       tpgid ... (Linux's 52 fields; those Pagoda does
+ *                       not keep are 0)
  *   /proc/PID/status    Name, State, Tgid, Pid, PPid, Uid, Gid, VmSize,
  *                       VmRSS, Threads, signal masks, ...
  *   /proc/PID/cmdline   the arguments, each ending in a NUL (empty for a
@@ -36,14 +36,14 @@
 #include <vm.h>
 #include "proc_internal.h"
 
-#define USER_HZ 100			/* /proc's clock ticks, as Linux's */
-
 /* What the files say about a process, read under tasklist_lock. */
 struct proc_snapshot {
 	char comm[TASK_COMM_LEN];
 	char state;
 	int pid, ppid, pgid, sid, threads;
 	u64 start_ns, min_flt;
+	struct cputime cputime;		/* the process's */
+	struct cputime children;	/* its children's, waited for */
 	sigset_t pending, shared, blocked, ignored, caught;
 	int tty_nr, tpgid;
 	struct mm *mm;		/* referenced, or NULL */
@@ -94,6 +94,10 @@ static bool snapshot(int pid, struct proc_snapshot *s)
 	s->threads = t->tg ? t->tg->live : 1;
 	s->start_ns = t->start_ns;
 	s->min_flt = t->tg ? READ_ONCE(t->tg->min_flt) : t->min_flt;
+	if (t->tg) {
+		s->cputime = process_cputime(t->tg);
+		s->children = t->tg->children;
+	}
 	s->pending = READ_ONCE(t->pending.set);
 	s->shared = t->tg ? READ_ONCE(t->tg->shared.set) : 0;
 	s->blocked = READ_ONCE(t->blocked);
@@ -141,11 +145,12 @@ static void show_stat(struct proc_buf *pb, const struct proc_entry *e)
 	if (!snapshot_with_memory(pb->pid, &s))
 		return;
 	/* Fields 1-52 of proc(5); those Pagoda does not keep are 0. */
-	proc_printf(pb, "%d (%s) %c %d %d %d %d %d 0 %lu 0 0 0 0 0 0 0 20 0 %d 0 %lu %lu %lu ",
+	proc_printf(pb, "%d (%s) %c %d %d %d %d %d 0 %lu 0 0 0 %lu %lu %lu %lu 20 0 %d 0 %lu %lu %lu ",
 		    s.pid, s.comm, s.state, s.ppid, s.pgid, s.sid, s.tty_nr, s.tpgid,
-		    (unsigned long)s.min_flt, s.threads,
-		    (unsigned long)(s.start_ns / (NSEC_PER_SEC / USER_HZ)), (unsigned long)s.vsize,
-		    s.anon + s.file);
+		    (unsigned long)s.min_flt, ns_to_clock_t(s.cputime.user_ns),
+		    ns_to_clock_t(s.cputime.system_ns), ns_to_clock_t(s.children.user_ns),
+		    ns_to_clock_t(s.children.system_ns), s.threads, ns_to_clock_t(s.start_ns),
+		    (unsigned long)s.vsize, s.anon + s.file);
 	proc_printf(pb, "18446744073709551615 0 0 0 0 0 %lu %lu %lu %lu 0 0 0 17 0 0 0 0 0 0 "
 		    "0 0 0 0 0 0 0 0\n", (unsigned long)(s.pending | s.shared),
 		    (unsigned long)s.blocked, (unsigned long)s.ignored, (unsigned long)s.caught);

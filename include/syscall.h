@@ -75,7 +75,10 @@ long sys_arch_prctl(int code, u64 addr);
 long sys_prlimit64(int pid, int resource, const void *new_limit, void *old_limit);
 long sys_getrlimit(int resource, void *rlim);
 long sys_setrlimit(int resource, const void *rlim);
+/* CPU time (kernel/cputime.c). */
+struct tms_k;
 long sys_getrusage(int who, struct rusage_k *ru);
+long sys_times(struct tms_k *buf);
 long sys_uname(void *buf);
 long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
 	       unsigned long arg5);							/* 157 */

@@ -71,6 +71,7 @@
 #define NR_getrlimit 97
 #define NR_getrusage 98
 #define NR_sysinfo 99
+#define NR_times 100
 #define NR_getuid 102
 #define NR_getgid 104
 #define NR_geteuid 107

@@ -15,6 +15,7 @@
 #ifndef PAGODA_TASK_H
 #define PAGODA_TASK_H
 
+#include <cputime.h>
 #include <list.h>
 #include <percpu.h>
 #include <signal.h>
@@ -120,7 +121,9 @@ struct task {
 	u64 fs_base;			/* own: arch_prctl(ARCH_SET_FS) */
 	int *clear_child_tid;		/* own: set_tid_address, CLONE_CHILD_CLEARTID */
 	int *set_child_tid;		/* own: CLONE_CHILD_SETTID */
-	u64 utime_ns, stime_ns;		/* own: CPU time, for rusage */
+	/* CPU time (kernel/cputime.c): own, read by others with READ_ONCE. */
+	u64 utime_ns, stime_ns;		/* run in user mode, in the kernel */
+	u64 cputime_stamp;		/* when the interval being run began */
 	u64 min_flt;			/* own: page faults resolved (getrusage RUSAGE_THREAD) */
 	u64 start_ns;
 
@@ -164,6 +167,8 @@ struct thread_group {
 	struct spinlock siglock;
 	struct sigpending shared;	/* siglock: signals sent to the process */
 	u64 min_flt;			/* atomic: page faults resolved, all its threads (RUSAGE_SELF) */
+	struct cputime exited;		/* tasklist_lock: CPU time of its threads that have exited */
+	struct cputime children;	/* tasklist_lock: of its children waited for, and theirs */
 	/* Job control (kernel/job_control.c). */
 	bool group_stop;		/* tasklist_lock: a stop signal stopped it; SIGCONT ends that */
 	int stop_signal;		/* tasklist_lock: which one */

@@ -162,6 +162,7 @@ static __noreturn void do_exit_thread(int status_word)
 	release_resources(t);
 	spin_lock(&tasklist_lock);
 	reparent_children(t);
+	cputime_thread_exited(t);
 	list_del(&t->tg_link);
 	last = --tg->live == 0;
 	wake_up(&tg->live_changed);
@@ -220,11 +221,6 @@ long sys_exit_group(int code)
 	do_exit_group((code & 0xff) << 8);
 }
 
-struct rusage_k {
-	long utime_sec, utime_usec, stime_sec, stime_usec;
-	long rest[14];
-};
-
 static bool wait_matches(struct task *c, int pid)
 {
 	if (pid > 0)
@@ -244,6 +240,7 @@ struct wait_found {
 	int status;		/* wait4's status word */
 	int code;		/* waitid's si_code: CLD_EXITED, CLD_KILLED, CLD_STOPPED, CLD_CONTINUED */
 	int si_status;		/* waitid's si_status: the exit code or the signal */
+	struct cputime cputime;	/* the child's and its children's CPU time (rusage) */
 };
 
 /* A zombie's status as waitid tells it. */
@@ -292,6 +289,7 @@ static long do_wait(int pid, int options, struct wait_found *w)
 			}
 			if (c->tg->live > 0 && wait_status_report(c, options, &w->status)) {
 				w->pid = c->pid;
+				w->cputime = cputime_of_child(c->tg);
 				w->code = (w->status & 0xff) == 0x7f ? CLD_STOPPED : CLD_CONTINUED;
 				w->si_status = w->code == CLD_STOPPED ? w->status >> 8 : SIGCONT;
 				spin_unlock(&tasklist_lock);
@@ -300,11 +298,13 @@ static long do_wait(int pid, int options, struct wait_found *w)
 		}
 		if (zombie) {
 			w->pid = zombie->pid;
+			w->cputime = cputime_of_child(zombie->tg);
 			describe_exit(zombie->exit_code, w);
 			if (options & WNOWAIT) {
 				spin_unlock(&tasklist_lock);
 				return 0;
 			}
+			cputime_reaped(t->tg, zombie->tg);
 			list_del(&zombie->all_link);
 			list_del(&zombie->sibling);
 			spin_unlock(&tasklist_lock);
@@ -327,6 +327,16 @@ static long do_wait(int pid, int options, struct wait_found *w)
 	}
 }
 
+/* A wait's rusage: the child's CPU time and its children's; the rest 0. */
+static int put_rusage(struct rusage_k *ru, const struct wait_found *w)
+{
+	struct rusage_k r = { 0 };
+
+	if (w->pid)
+		rusage_from_cputime(&r, w->cputime);
+	return copy_to_user(ru, &r, sizeof(r));
+}
+
 long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 {
 	struct wait_found w;
@@ -339,12 +349,8 @@ long sys_wait4(int pid, int *status, int options, struct rusage_k *ru)
 		return err;
 	if (status && put_user_u32(w.status, status))
 		return -EFAULT;
-	if (ru) {
-		struct rusage_k r = { 0 };
-
-		if (copy_to_user(ru, &r, sizeof(r)))
-			return -EFAULT;
-	}
+	if (ru && put_rusage(ru, &w))
+		return -EFAULT;
 	return w.pid;
 }
 
@@ -388,11 +394,7 @@ long sys_waitid(int idtype, int id, struct waitid_info *infop, int options, stru
 	}
 	if (infop && copy_to_user(infop, &info, sizeof(info)))
 		return -EFAULT;
-	if (ru) {
-		struct rusage_k r = { 0 };
-
-		if (copy_to_user(ru, &r, sizeof(r)))
-			return -EFAULT;
-	}
+	if (ru && put_rusage(ru, &w))
+		return -EFAULT;
 	return 0;
 }

@@ -85,15 +85,20 @@ void schedule_locked(void)
 {
 	struct cpu *cpu = this_cpu();
 	struct task *prev = cpu->cur_task, *next, *last;
-	bool irqs_were_enabled;
+	bool irqs_were_enabled, prev_queued = prev->state == TASK_RUNNABLE && prev != cpu->idle;
 
 	if (!spin_holding(&rq_lock) || cpu->irq_off_depth != 1)
 		panic("schedule: called with %s", spin_holding(&rq_lock) ?
 		      "another spinlock held" : "rq_lock not held");
-	if (prev->state == TASK_RUNNABLE && prev != cpu->idle)
-		enqueue(prev);
+	/*
+	 * A runnable prev goes to the back of the queue: picked again if
+	 * nothing is before it and it may run here.  No idle CPU is kicked for
+	 * it yet - at every tick a busy CPU comes here, and mostly takes prev
+	 * straight back.
+	 */
+	if (prev_queued)
+		list_add_tail(&prev->run_link, &run_queue);
 	prev->need_resched = false;
-	/* A runnable prev is on the queue now: picked again if nothing is before it and it may run here. */
 	next = pick_next(cpu);
 	if (!next)
 		next = cpu->idle;
@@ -101,7 +106,10 @@ void schedule_locked(void)
 		spin_unlock(&rq_lock);
 		return;
 	}
+	if (prev_queued)
+		smp_kick_idle_cpu();	/* prev waits now: an idle CPU may take it */
 	next->on_cpu = cpu->id;
+	account_switch(prev, next);
 	switch_cpu_state(cpu, prev, next);
 	/*
 	 * The interrupt flag to restore when rq_lock is released belongs to

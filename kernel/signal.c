@@ -349,6 +349,7 @@ void prepare_return_to_user(struct trap_frame *tf)
 				t->restore_saved_mask = false;
 				continue;
 			}
+			account_return_to_user();
 			return;
 		}
 		local_irq_enable();

@@ -238,33 +238,6 @@ void rlimits_init(struct rlimit_k *rlim)
 	rlim[RLIMIT_CORE] = (struct rlimit_k){ 0, RLIM_INFINITY };
 }
 
-struct rusage_k {
-	long utime_sec, utime_usec, stime_sec, stime_usec;
-	long rest[14];
-};
-
-#define RUSAGE_SELF 0
-#define RUSAGE_CHILDREN (-1)
-#define RUSAGE_THREAD 1
-#define RU_MINFLT 4	/* ru_minflt's place in rest[] */
-
-/*
- * Only the minor-fault count is kept; times and the rest read 0, and so
- * does everything about children (see docs/design.md, §8.2).
- */
-long sys_getrusage(int who, struct rusage_k *ru)
-{
-	struct rusage_k r = { 0 };
-
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-		return -EINVAL;
-	if (who == RUSAGE_THREAD)
-		r.rest[RU_MINFLT] = current->min_flt;
-	else if (who == RUSAGE_SELF && current->tg)
-		r.rest[RU_MINFLT] = __atomic_load_n(&current->tg->min_flt, __ATOMIC_RELAXED);
-	return copy_to_user(ru, &r, sizeof(r)) ? -EFAULT : 0;
-}
-
 struct utsname {
 	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
 };

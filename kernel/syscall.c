@@ -60,7 +60,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	[NR_getegid] = { "getegid", HANDLER(sys_getuid) },
 	SYSCALL(getpgid), SYSCALL(setpgid), SYSCALL(getpgrp), SYSCALL(getsid), SYSCALL(setsid),
 	SYSCALL(set_tid_address), SYSCALL(set_robust_list), SYSCALL(arch_prctl),
-	SYSCALL(prlimit64), SYSCALL(getrlimit), SYSCALL(setrlimit), SYSCALL(getrusage),
+	SYSCALL(prlimit64), SYSCALL(getrlimit), SYSCALL(setrlimit), SYSCALL(getrusage), SYSCALL(times),
 	SYSCALL(uname), SYSCALL(prctl), SYSCALL(sysinfo), SYSCALL(getrandom), SYSCALL(sched_yield), SYSCALL(reboot),
 	SYSCALL(sched_setaffinity), SYSCALL(sched_getaffinity), SYSCALL(getcpu),
 	/* Signals (kernel/signal.c). */
@@ -118,6 +118,7 @@ void syscall_dispatch(struct trap_frame *tf)
 	u64 nr = tf->rax;
 	long ret;
 
+	account_enter_kernel();
 	if (nr < NR_SYSCALLS && syscall_table[nr].fn)
 		ret = syscall_table[nr].fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else

@@ -136,6 +136,8 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	u64 v = tf->vector, code;
 
+	if (tf->cs & 3)
+		account_enter_kernel();
 	if (v >= VEC_IRQ_BASE) {
 		/* Spurious interrupts (APIC or the masked PICs) get no EOI. */
 		if (v == VEC_SPURIOUS || v == VEC_PIC_SPURIOUS_MASTER || v == VEC_PIC_SPURIOUS_SLAVE)

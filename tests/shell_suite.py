@@ -14,7 +14,7 @@ shell/NAME:
                                 grep -r, sort | uniq -c, tar | tar, dd
   md5sum of a 32 MiB file       made in the guest, checked against the host's
   ps, free, df, mount, uptime,  real figures
-  top
+  top, time
   ^C                            interrupts sleep within 1 s
   ^Z, jobs, fg                  in ash and in bash
   background job                its completion is reported (Done)
@@ -387,6 +387,14 @@ def figures(c):
                                     r'Load average: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+'))
     if not 98 <= sum(int(x) for x in m.groups()) <= 102:
         raise StepFailed('top: usr, sys and idle add up to %d%%' % sum(int(x) for x in m.groups()))
+    # A shell loop is CPU time, most of it user time (busybox time reads wait4's rusage).
+    m = cmd(c, "time sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'",
+            lines(r'real\s+(\d+)m\s*(\d+\.\d+)s', r'user\s+(\d+)m\s*(\d+\.\d+)s',
+                  r'sys\s+(\d+)m\s*(\d+\.\d+)s'))
+    real, user, system = (60 * int(m[i]) + float(m[i + 1]) for i in (1, 3, 5))
+    if not (user + system >= real / 2 and user > 2 * system and user + system <= real + 0.02):
+        raise StepFailed('time: real %.2f s, user %.2f s, sys %.2f s' % (real, user, system))
+    return 'time: real %.2f s, user %.2f s, sys %.2f s' % (real, user, system)
 
 
 def interrupt(c):
@@ -473,7 +481,7 @@ SCENARIOS = [
     ('loops and functions in sh and bash', loops),
     ('files: ls, mkdir, cp, mv, rm, ln, find, grep, sort, tar, dd', files),
     ('md5sum of a 32 MiB file made in the guest equals the host\'s', md5_big),
-    ('ps, free, df, mount, uptime, top print real figures', figures),
+    ('ps, free, df, mount, uptime, top, time print real figures', figures),
     ('^C interrupts sleep within 1 s', interrupt),
     ('^Z suspends sleep, jobs lists it, fg resumes it, in sh and bash', suspend),
     ('a background job\'s completion is reported, in sh and bash', background),

@@ -116,13 +116,14 @@ static void show_cpu_times(struct proc_buf *pb, const char *name, u64 user, u64 
 
 /*
  * What top and vmstat read: the time each CPU spent in user mode, in the
- * kernel (all the rest of its busy time) and idle, the boot time, the
+ * kernel and idle (each counted as it ends, so each only grows, and top's
+ * differences between two reads are never negative), the boot time, the
  * processes so far, and how many run and how many wait uninterruptibly now.
  */
 void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e)
 {
-	u64 up = clock_ns(), idle[MAX_CPUS], user[MAX_CPUS], sum_idle = 0, sum_user = 0;
-	int running = 0, blocked = 0, n = 0, online[MAX_CPUS];
+	u64 user = 0, system = 0, idle = 0;
+	int running = 0, blocked = 0;
 	char name[16];
 	struct task *t;
 
@@ -130,17 +131,17 @@ void proc_show_stat(struct proc_buf *pb, const struct proc_entry *e)
 	for (int i = 0; i < MAX_CPUS; i++) {
 		if (!cpus[i].online)
 			continue;
-		online[n] = i;
-		idle[n] = MIN(READ_ONCE(cpus[i].idle_ns), up);
-		user[n] = MIN(READ_ONCE(cpus[i].user_ns), up - idle[n]);
-		sum_idle += idle[n];
-		sum_user += user[n];
-		n++;
+		user += READ_ONCE(cpus[i].user_ns);
+		system += READ_ONCE(cpus[i].system_ns);
+		idle += READ_ONCE(cpus[i].idle_ns);
 	}
-	show_cpu_times(pb, "cpu ", sum_user, n * up - sum_idle - sum_user, sum_idle);
-	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "cpu%d", online[i]);
-		show_cpu_times(pb, name, user[i], up - idle[i] - user[i], idle[i]);
+	show_cpu_times(pb, "cpu ", user, system, idle);
+	for (int i = 0; i < MAX_CPUS; i++) {
+		if (!cpus[i].online)
+			continue;
+		snprintf(name, sizeof(name), "cpu%d", i);
+		show_cpu_times(pb, name, READ_ONCE(cpus[i].user_ns), READ_ONCE(cpus[i].system_ns),
+			       READ_ONCE(cpus[i].idle_ns));
 	}
 	spin_lock(&tasklist_lock);
 	list_for_each_entry(t, &all_tasks, all_link) {

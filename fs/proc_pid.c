@@ -97,6 +97,8 @@ static bool snapshot(int pid, struct proc_snapshot *s)
 	if (t->tg) {
 		s->cputime = process_cputime(t->tg);
 		s->children = t->tg->children;
+	} else {	/* a kernel thread (not listed, but found by number) */
+		s->cputime = (struct cputime){ READ_ONCE(t->utime_ns), READ_ONCE(t->stime_ns) };
 	}
 	s->pending = READ_ONCE(t->pending.set);
 	s->shared = t->tg ? READ_ONCE(t->tg->shared.set) : 0;

@@ -42,12 +42,15 @@ struct cputime thread_cputime(void);
 struct cputime process_cputime(struct thread_group *tg);
 /* The current process's, up to now. */
 struct cputime current_process_cputime(void);
-/* A child's and its waited-for children's (wait4's rusage); tasklist_lock held. */
+/* A child's and its waited-for children's (wait4's rusage; the parent's when reaped); tasklist_lock held. */
 struct cputime cputime_of_child(struct thread_group *child);
 /* The current thread leaves its time to its process as it exits; tasklist_lock held. */
-void cputime_thread_exited(struct task *t);
-/* A parent reaps a child: cputime_of_child joins the parent's children's time; tasklist_lock held. */
-void cputime_reaped(struct thread_group *parent, struct thread_group *child);
+void cputime_thread_exited(void);
+
+static inline struct cputime cputime_add(struct cputime a, struct cputime b)
+{
+	return (struct cputime){ a.user_ns + b.user_ns, a.system_ns + b.system_ns };
+}
 
 /* ns in Linux's clock ticks (clock_t: times, /proc/PID/stat, /proc/stat). */
 static inline unsigned long ns_to_clock_t(u64 ns)

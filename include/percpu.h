@@ -50,6 +50,7 @@ struct cpu {
 	bool lockdep_busy;	/* the lock validator is running here (lockdep.c) */
 	u64 idle_ns;		/* this CPU's: time halted in the idle loop (/proc/uptime) */
 	u64 user_ns;		/* this CPU's: time its tasks ran in user mode (/proc/stat) */
+	u64 system_ns;		/* this CPU's: time its tasks ran in the kernel (/proc/stat) */
 
 	u64 gdt[GDT_ENTRIES] __aligned(8);
 	struct tss tss __aligned(16);

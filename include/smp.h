@@ -8,8 +8,8 @@ struct trap_frame;
 
 /* Start every CPU the MADT lists (called once, by the boot CPU). */
 void smp_boot(void);
-/* Wake one idle CPU so it picks up newly queued work; rq_lock held. */
-void smp_kick_idle_cpu(void);
+/* Wake one idle CPU of those in `allowed` so it picks up newly queued work; rq_lock held. */
+void smp_kick_idle_cpu(u64 allowed);
 /* The TLB shootdown IPI's handler (mm/tlb.c). */
 void tlb_shootdown_interrupt(struct trap_frame *tf);
 /* Stop the other CPUs (panic): each prints its backtrace and halts. */

@@ -13,7 +13,8 @@
  *   switched on           a new stamp, nothing added
  *
  * So every nanosecond a thread spends on a CPU is counted once, on one
- * side.  (Linux instead samples at each timer tick which side the thread
+ * side (but for the last steps of an exiting thread, after it has left
+ * its time to its process).  (Linux instead samples at each timer tick which side the thread
  * was on and divides its measured run time in that proportion; measuring
  * costs two clock reads per system call, which a teaching kernel can pay
  * for an exact answer.)  A thread spinning in user mode is still counted
@@ -25,10 +26,14 @@
  * (times()'s cutime and cstime, RUSAGE_CHILDREN).  A child nobody waits
  * for (SIGCHLD ignored) is not counted, as on Linux.
  *
+ * Each CPU also counts its user and system time (/proc/stat), the same
+ * intervals, and its idle time around the halt (kernel/sched.c).
+ *
  * Locking: a thread's counters and stamp are written only by the thread
  * itself, on its CPU, with no switch possible in between (the kernel is
- * not preempted); others read them with READ_ONCE.  The process totals
- * are under tasklist_lock.
+ * not preempted), or by the switch to it, before it runs; others read
+ * them with READ_ONCE.  Nested interrupts come from the kernel and account
+ * nothing.  The process totals are under tasklist_lock.
  */
 #include <cputime.h>
 #include <errno.h>
@@ -39,37 +44,42 @@
 #include <time.h>
 #include <usercopy.h>
 
-/* Give the time since t's last stamp to one of its counters (and restamp). */
-static u64 account_interval(struct task *t, u64 *counter)
+/*
+ * Give the time since t's last stamp to one of its counters and, unless
+ * NULL, to one of this CPU's (and restamp).
+ */
+static void account_interval(struct task *t, u64 *counter, u64 *cpu_counter)
 {
 	u64 now = clock_ns(), ran = now - t->cputime_stamp;
 
 	WRITE_ONCE(*counter, *counter + ran);
+	if (cpu_counter)
+		WRITE_ONCE(*cpu_counter, *cpu_counter + ran);
 	t->cputime_stamp = now;
-	return ran;
 }
 
+/* Interrupts off (syscall_entry calls it before sti). */
 void account_enter_kernel(void)
 {
-	u64 ran = account_interval(current, &current->utime_ns);
-
-	WRITE_ONCE(this_cpu()->user_ns, this_cpu()->user_ns + ran);
+	account_interval(current, &current->utime_ns, &this_cpu()->user_ns);
 }
 
 void account_return_to_user(void)
 {
-	account_interval(current, &current->stime_ns);
+	account_interval(current, &current->stime_ns, &this_cpu()->system_ns);
 }
 
+/*
+ * rq_lock held.  next is not running anywhere yet, so its stamp is ours to
+ * set.  The idle task's time is idle time (counted around the halt), not
+ * the CPU's system time; its own counter grows, and nobody reads it.
+ */
 void account_switch(struct task *prev, struct task *next)
 {
-	account_interval(prev, &prev->stime_ns);
-	next->cputime_stamp = prev->cputime_stamp;	/* the same instant */
-}
+	struct cpu *cpu = this_cpu();
 
-static struct cputime cputime_add(struct cputime a, struct cputime b)
-{
-	return (struct cputime){ a.user_ns + b.user_ns, a.system_ns + b.system_ns };
+	account_interval(prev, &prev->stime_ns, prev == cpu->idle ? NULL : &cpu->system_ns);
+	next->cputime_stamp = prev->cputime_stamp;	/* the same instant */
 }
 
 struct cputime thread_cputime(void)
@@ -103,20 +113,17 @@ struct cputime current_process_cputime(void)
 	return sum;
 }
 
-void cputime_thread_exited(struct task *t)
+void cputime_thread_exited(void)
 {
-	account_interval(t, &t->stime_ns);
+	struct task *t = current;
+
+	account_interval(t, &t->stime_ns, &this_cpu()->system_ns);
 	t->tg->exited = cputime_add(t->tg->exited, (struct cputime){ t->utime_ns, t->stime_ns });
 }
 
 struct cputime cputime_of_child(struct thread_group *child)
 {
 	return cputime_add(process_cputime(child), child->children);
-}
-
-void cputime_reaped(struct thread_group *parent, struct thread_group *child)
-{
-	parent->children = cputime_add(parent->children, cputime_of_child(child));
 }
 
 void rusage_from_cputime(struct rusage_k *ru, struct cputime t)

@@ -162,7 +162,7 @@ static __noreturn void do_exit_thread(int status_word)
 	release_resources(t);
 	spin_lock(&tasklist_lock);
 	reparent_children(t);
-	cputime_thread_exited(t);
+	cputime_thread_exited();
 	list_del(&t->tg_link);
 	last = --tg->live == 0;
 	wake_up(&tg->live_changed);
@@ -304,7 +304,7 @@ static long do_wait(int pid, int options, struct wait_found *w)
 				spin_unlock(&tasklist_lock);
 				return 0;
 			}
-			cputime_reaped(t->tg, zombie->tg);
+			t->tg->children = cputime_add(t->tg->children, w->cputime);
 			list_del(&zombie->all_link);
 			list_del(&zombie->sibling);
 			spin_unlock(&tasklist_lock);
@@ -332,8 +332,7 @@ static int put_rusage(struct rusage_k *ru, const struct wait_found *w)
 {
 	struct rusage_k r = { 0 };
 
-	if (w->pid)
-		rusage_from_cputime(&r, w->cputime);
+	rusage_from_cputime(&r, w->cputime);
 	return copy_to_user(ru, &r, sizeof(r));
 }
 
@@ -394,7 +393,7 @@ long sys_waitid(int idtype, int id, struct waitid_info *infop, int options, stru
 	}
 	if (infop && copy_to_user(infop, &info, sizeof(info)))
 		return -EFAULT;
-	if (ru && put_rusage(ru, &w))
+	if (ru && w.pid && put_rusage(ru, &w))	/* (none found: left as it was, as Linux) */
 		return -EFAULT;
 	return 0;
 }

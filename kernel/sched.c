@@ -37,6 +37,17 @@ static struct wait_queue reaper_wait = WAIT_QUEUE_INIT(reaper_wait);
 struct task *switch_to(u64 *prev_rsp, u64 next_rsp, struct task *prev);
 void kthread_start(void);
 
+/* Is a queued task allowed on this CPU?  rq_lock held. */
+static bool work_for(struct cpu *cpu)
+{
+	struct task *t;
+
+	list_for_each_entry(t, &run_queue, run_link)
+		if (t->cpus_allowed & (1ul << cpu->id))
+			return true;
+	return false;
+}
+
 /* The first queued task allowed on this CPU (or NULL), taken off the queue. */
 static struct task *pick_next(struct cpu *cpu)
 {
@@ -55,7 +66,7 @@ static struct task *pick_next(struct cpu *cpu)
 static void enqueue(struct task *t)
 {
 	list_add_tail(&t->run_link, &run_queue);
-	smp_kick_idle_cpu();
+	smp_kick_idle_cpu(t->cpus_allowed);
 }
 
 /* Load the next task's address space, kernel stack and TLS base. */
@@ -93,8 +104,8 @@ void schedule_locked(void)
 	/*
 	 * A runnable prev goes to the back of the queue: picked again if
 	 * nothing is before it and it may run here.  No idle CPU is kicked for
-	 * it yet - at every tick a busy CPU comes here, and mostly takes prev
-	 * straight back.
+	 * it yet: a busy CPU comes here after every tick (on its way back to
+	 * user mode), and mostly takes prev straight back.
 	 */
 	if (prev_queued)
 		list_add_tail(&prev->run_link, &run_queue);
@@ -107,7 +118,7 @@ void schedule_locked(void)
 		return;
 	}
 	if (prev_queued)
-		smp_kick_idle_cpu();	/* prev waits now: an idle CPU may take it */
+		smp_kick_idle_cpu(prev->cpus_allowed);	/* prev waits now: an idle CPU may take it */
 	next->on_cpu = cpu->id;
 	account_switch(prev, next);
 	switch_cpu_state(cpu, prev, next);
@@ -252,7 +263,8 @@ __noreturn void cpu_idle_loop(void)
 		free_dead_tasks();
 		local_irq_disable();
 		spin_lock(&rq_lock);
-		if (!list_empty(&run_queue)) {
+		/* (A task pinned to another CPU is that CPU's to run: halt past it.) */
+		if (work_for(this_cpu())) {
 			this_cpu()->idling = false;
 			schedule_locked();
 			continue;

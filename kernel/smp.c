@@ -147,15 +147,15 @@ void smp_boot(void)
 	pr_info("smp: %d CPU(s) online", nr_cpus_online);
 }
 
-/* Wake an idle CPU to run a task just queued; rq_lock held. */
-void smp_kick_idle_cpu(void)
+/* Wake an idle CPU that may run a task just queued (its cpus_allowed); rq_lock held. */
+void smp_kick_idle_cpu(u64 allowed)
 {
 	int self = this_cpu()->id;
 
 	for (int i = 0; i < MAX_CPUS; i++) {
 		struct cpu *c = &cpus[i];
 
-		if (i != self && c->online && c->idling) {
+		if (i != self && (allowed & (1ul << i)) && c->online && c->idling) {
 			c->idling = false;	/* one kick is enough */
 			lapic_send_ipi(c->apic_id, VEC_RESCHEDULE);
 			return;

@@ -118,7 +118,6 @@ void syscall_dispatch(struct trap_frame *tf)
 	u64 nr = tf->rax;
 	long ret;
 
-	account_enter_kernel();
 	if (nr < NR_SYSCALLS && syscall_table[nr].fn)
 		ret = syscall_table[nr].fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else

@@ -14,6 +14,7 @@ bits 64
 %include "trap_frame.inc"
 extern syscall_dispatch
 extern prepare_return_to_user
+extern account_enter_kernel
 
 PERCPU_KERNEL_RSP equ 8
 PERCPU_USER_RSP equ 16
@@ -38,6 +39,7 @@ syscall_entry:
 	push VECTOR_SYSCALL
 	PUSH_GENERAL_REGS
 	xor ebp, ebp			; the user's frames are not ours to follow
+	call account_enter_kernel	; before sti: an interrupt's time is not user time
 	mov rdi, rsp
 	sti
 	call syscall_dispatch		; puts the result in the frame's rax

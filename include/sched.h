@@ -34,6 +34,12 @@ u64 sched_set_cpus_allowed(u64 mask);
 
 /* Make a sleeping task runnable; false if it was not asleep in `states`. */
 bool wake_up_task(struct task *t, bool only_interruptible);
+/*
+ * A signal for t: wake it if it sleeps interruptibly, and if it is running
+ * on another CPU, interrupt it there so that it sees the signal now, not at
+ * its next tick.
+ */
+void signal_wake_up(struct task *t);
 
 /* Put a newly made task on the run queue for the first time. */
 void wake_up_new_task(struct task *t);

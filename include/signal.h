@@ -170,6 +170,8 @@ void job_control_on_send(struct thread_group *tg, int sig);
 void do_signal_stop(int sig);
 void group_stop_wait(void);
 /* tasklist_lock held: */
+struct task;
+void stop_joined(struct task *t);
 bool pgrp_is_orphaned(int pgid);
 /*
  * The process of `exiting` is ending, and it may have been the last link

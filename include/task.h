@@ -114,6 +114,7 @@ struct task {
 	struct wait_queue child_exit;	/* woken when a child exits or stops */
 	int exit_code;			/* wait4 status word, set at exit */
 	bool autoreaped;		/* tasklist_lock: nobody will wait4 for it: free it */
+	bool stop_pending;		/* tasklist_lock: has yet to stop for its process's stop */
 	int exit_signal;		/* sent to the parent at exit (SIGCHLD) */
 
 	/* Process attributes. */
@@ -166,12 +167,19 @@ struct thread_group {
 	struct task *execing;		/* tasklist_lock: the thread whose execve kills the others */
 	struct spinlock siglock;
 	struct sigpending shared;	/* siglock: signals sent to the process */
+	/*
+	 * init's (Linux's SIGNAL_UNKILLABLE): a signal it has no handler for is
+	 * dropped, so `kill -9 1` or a stray SIGINT cannot take the machine down.  Set
+	 * at creation; cleared by the process itself when a fault must kill it.
+	 */
+	bool unkillable;
 	u64 min_flt;			/* atomic: page faults resolved, all its threads (RUSAGE_SELF) */
 	struct cputime exited;		/* tasklist_lock: CPU time of its threads that have exited */
 	struct cputime children;	/* tasklist_lock: of its children waited for, and theirs */
 	/* Job control (kernel/job_control.c). */
 	bool group_stop;		/* tasklist_lock: a stop signal stopped it; SIGCONT ends that */
 	int stop_signal;		/* tasklist_lock: which one */
+	int stop_count;			/* tasklist_lock: threads yet to stop; the stop is reported at 0 */
 	int wait_report;		/* tasklist_lock: what wait4 has to tell: WAIT_STOPPED, WAIT_CONTINUED */
 	struct wait_queue stop_wait;	/* its threads sleep here while it is stopped */
 };

@@ -138,6 +138,12 @@ void job_control_on_send(struct thread_group *tg, int sig)
 	} else if (sig == SIGCONT) {
 		discard_pending(tg, STOP_SIGNALS);
 		if (tg->group_stop) {
+			struct task *t;
+
+			/* (A stop not yet complete ends too: reported as continued.) */
+			list_for_each_entry(t, &tg->threads, tg_link)
+				t->stop_pending = false;
+			tg->stop_count = 0;
 			tg->group_stop = false;
 			tg->wait_report = WAIT_CONTINUED;
 			notify_parent_of_change(tg, CLD_CONTINUED, SIGCONT);
@@ -161,14 +167,38 @@ void do_signal_stop(int sig)
 	if (!tg->exiting && !tg->group_stop) {
 		tg->group_stop = true;
 		tg->stop_signal = sig;
-		tg->wait_report = WAIT_STOPPED;
-		notify_parent_of_change(tg, CLD_STOPPED, sig);
-		/* The other threads stop on their way back to user mode. */
-		list_for_each_entry(th, &tg->threads, tg_link)
+		/*
+		 * Every thread stops on its way back to user mode (this one
+		 * too, now); the parent hears of the stop when the last one
+		 * has (stop_joined), not before, as on Linux.
+		 */
+		tg->stop_count = 0;
+		list_for_each_entry(th, &tg->threads, tg_link) {
+			th->stop_pending = true;
+			tg->stop_count++;
 			if (th != t)
-				wake_up_task(th, true);
+				signal_wake_up(th);
+		}
 	}
 	spin_unlock(&tasklist_lock);
+}
+
+/*
+ * t has stopped for its process's stop, or is exiting, which counts the
+ * same: if it was the last thread the stop waited for, the stop is
+ * complete and the parent is told.  tasklist_lock held.
+ */
+void stop_joined(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	if (!t->stop_pending)
+		return;
+	t->stop_pending = false;
+	if (--tg->stop_count == 0 && tg->group_stop) {
+		tg->wait_report = WAIT_STOPPED;
+		notify_parent_of_change(tg, CLD_STOPPED, tg->stop_signal);
+	}
 }
 
 void group_stop_wait(void)
@@ -177,6 +207,8 @@ void group_stop_wait(void)
 	struct thread_group *tg = t->tg;
 
 	spin_lock(&tasklist_lock);
+	if (tg->group_stop)
+		stop_joined(t);
 	while (tg->group_stop && !tg->exiting && !fatal_signal_pending(t))
 		wait_sleep_stopped(&tg->stop_wait, &tasklist_lock);
 	spin_unlock(&tasklist_lock);

@@ -12,6 +12,7 @@
  * Lock order: tasklist_lock -> task->lock -> rq_lock;
  * reaper_lock -> (a wait queue's lock) -> rq_lock.
  */
+#include <apic.h>
 #include <fpu.h>
 #include <kmalloc.h>
 #include <kstack.h>
@@ -242,6 +243,18 @@ bool wake_up_task(struct task *t, bool only_interruptible)
 	}
 	spin_unlock(&rq_lock);
 	return woke;
+}
+
+void signal_wake_up(struct task *t)
+{
+	int cpu;
+
+	if (wake_up_task(t, true))
+		return;
+	/* Unlocked: at worst a needless interrupt, or the tick does it. */
+	cpu = READ_ONCE(t->on_cpu);
+	if (cpu >= 0 && cpu != this_cpu()->id && READ_ONCE(cpus[cpu].cur_task) == t)
+		lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
 }
 
 void sched_tick(void)

@@ -99,13 +99,24 @@ static enum default_action default_action(int sig)
 }
 
 /* Would sig be thrown away on arrival?  (Blocked signals stay: the mask may change.) */
+/*
+ * Does init (tg->unkillable) refuse sig, having no handler for it?  Every
+ * signal but SIGKILL: only the kernel sends init that (kill() does not),
+ * to end a thread of it.
+ */
+static bool init_refuses(struct task *t, int sig, void *handler)
+{
+	return handler == SIG_DFL && sig != SIGKILL && t->tg && READ_ONCE(t->tg->unkillable);
+}
+
 static bool signal_ignored(struct task *t, int sig)
 {
 	void *h = t->sighand->action[sig - 1].handler;
 
 	if (t->blocked & sigmask(sig))
 		return false;
-	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGNORE);
+	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGNORE) ||
+	       init_refuses(t, sig, h);
 }
 
 bool signal_would_be_ignored(struct task *t, int sig)
@@ -125,6 +136,9 @@ void force_signal_fault(int sig, u64 code, u64 addr)
 		t->blocked &= ~sigmask(sig);
 		t->sighand->action[sig - 1].handler = SIG_DFL;
 	}
+	/* Even init: going on would fault again, for ever. */
+	if (t->sighand->action[sig - 1].handler == SIG_DFL)
+		WRITE_ONCE(t->tg->unkillable, false);
 	spin_unlock(&t->lock);
 	spin_unlock(&t->sighand->lock);
 	send_signal(t, sig, &si);
@@ -294,7 +308,8 @@ static bool do_signal(struct trap_frame *tf)
 		return false;
 	}
 	ka = t->sighand->action[sig - 1];
-	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_action(sig) == ACT_IGNORE))
+	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_action(sig) == ACT_IGNORE) ||
+	    init_refuses(t, sig, ka.handler))	/* (sent while blocked) */
 		return true;	/* a restart, if any, waits for the last signal */
 	if (ka.handler == SIG_DFL && default_action(sig) == ACT_STOP && sig != SIGKILL) {
 		do_signal_stop(sig);	/* prepare_return_to_user then waits stopped */
@@ -562,6 +577,8 @@ static int kill_process(struct task *leader, int sig)
 
 	if (leader->tg->live == 0 || sig == 0)
 		return 0;	/* a zombie exists until reaped, but takes nothing */
+	if (sig == SIGKILL && leader->tg->unkillable)
+		return 0;	/* init: as Linux, success and nothing */
 	send_signal_process_locked(leader->tg, sig, &si);
 	return 0;
 }
@@ -573,8 +590,8 @@ static int kill_one(struct task *t, int sig, int code)
 
 	if (t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
 		return 0;	/* exists until reaped, but nothing to deliver */
-	if (sig == 0)
-		return 0;
+	if (sig == 0 || (sig == SIGKILL && t->tg && t->tg->unkillable))
+		return 0;	/* (init: as kill_process) */
 	send_signal(t, sig, &si);
 	return 0;
 }

@@ -79,6 +79,9 @@ bool signal_pending(struct task *t)
 {
 	sigset_t pending = READ_ONCE(t->pending.set);
 
+	/* Its process is stopping: an interruptible sleep must end, so that it stops too. */
+	if (READ_ONCE(t->stop_pending))
+		return true;
 	if (t->tg)
 		pending |= READ_ONCE(t->tg->shared.set);
 	return (pending & ~READ_ONCE(t->blocked)) != 0;
@@ -118,7 +121,7 @@ void send_signal(struct task *t, int sig, const struct siginfo_k *info)
 	added = sigpending_add(&t->pending, sig, &si);
 	spin_unlock(&t->lock);
 	if (added)
-		wake_up_task(t, true);
+		signal_wake_up(t);
 }
 
 void send_signal_process_locked(struct thread_group *tg, int sig, const struct siginfo_k *info)
@@ -136,7 +139,7 @@ void send_signal_process_locked(struct thread_group *tg, int sig, const struct s
 	spin_unlock(&tg->siglock);
 	/* Wake a thread that does not block it; it takes the signal on its way out. */
 	if (added)
-		wake_up_task(thread_group_pick(tg, sig), true);
+		signal_wake_up(thread_group_pick(tg, sig));
 }
 
 void send_signal_process(struct thread_group *tg, int sig, const struct siginfo_k *info)

@@ -20,6 +20,7 @@ struct thread_group *thread_group_new(struct task *leader)
 		return NULL;
 	tg->refcount = 1;
 	tg->leader = leader;
+	tg->unkillable = leader->pid == 1;
 	spin_init(&tg->siglock, "siglock");
 	sigpending_init(&tg->shared);
 	list_init(&tg->threads);

@@ -7,8 +7,8 @@
  *
  * Lock order, outer first:
  *     inode->i_rwsem                  (writers of a file, truncate)
- *       mapping->invalidate_lock      (truncate exclusive; faults shared)
- *         mm->mmap_lock               (only in the write path's fault-in, before any page lock)
+ *       mm->mmap_lock                 (faults; in the write path only its fault-in, before any page lock)
+ *         mapping->invalidate_lock    (truncate exclusive, under i_rwsem; faults shared, under mmap_lock)
  *           page lock                 (PG_locked: sleeping)
  *             mapping->tree_lock      (spinlock: the index, nr_dirty)
  *               wb_lock               (spinlock: the flusher's list of dirty files)

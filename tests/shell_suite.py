@@ -18,6 +18,7 @@ shell/NAME:
   ^C                            interrupts sleep within 1 s
   ^Z, jobs, fg                  in ash and in bash
   background job                its completion is reported (Done)
+  kill -9 1 and others          init (no handler) takes none of them
   line editing                  backspace and up-arrow at busybox's prompt
   poweroff                      poweroff -f ends QEMU; from the host, e2fsck
                                 -fn on the image and the session's files in it
@@ -449,6 +450,13 @@ def background(c):
     cmd(c, 'exit')
 
 
+def init_survives(c):
+    # As on Linux, init takes no signal it has no handler for (SIGTERM is
+    # its "reboot" from busybox, so that one is not sent here).
+    cmd(c, "kill -9 1; kill -STOP 1; kill -INT 1; kill -HUP 1; kill -QUIT 1; sleep 0.3; "
+           "echo \"init $(cut -d' ' -f3 /proc/1/stat)\"", lines('init S'))
+
+
 def line_editing(c):
     c.send('echo abcX')
     c.expect(r'echo abcX\Z', what='the echo of the typed text')
@@ -486,6 +494,7 @@ SCENARIOS = [
     ('^Z suspends sleep, jobs lists it, fg resumes it, in sh and bash', suspend),
     ('a background job\'s completion is reported, in sh and bash', background),
     ('line editing: backspace and up-arrow', line_editing),
+    ('kill -9 1, -STOP, -INT, -HUP, -QUIT: init takes none of them', init_survives),
 ]
 
 

@@ -102,6 +102,15 @@ static int frozen(int i)
 	return atomic_load(&sh->count[i]) == before;
 }
 
+/* Do count[0] and count[1] both stand still, from now on? */
+static int both_frozen(void)
+{
+	long before0 = atomic_load(&sh->count[0]), before1 = atomic_load(&sh->count[1]);
+
+	sleep_ms(200);
+	return atomic_load(&sh->count[0]) == before0 && atomic_load(&sh->count[1]) == before1;
+}
+
 /* Does count[i] move (within EVENTUALLY's 5 s)? */
 static int moving(int i)
 {
@@ -376,9 +385,9 @@ TEST(sigstop_stops_every_thread)
 {
 	pid_t pid = spawn(second_spinner);
 
+	/* Reported stopped only once every thread is: both stand still from the moment wait4 returns. */
 	stop_with(pid, SIGSTOP);
-	CHECK(frozen(0));
-	CHECK(frozen(1));
+	CHECK(both_frozen());
 	cont(pid);
 	CHECK(moving(1));
 	kill_and_reap(pid);

@@ -153,6 +153,8 @@ void send_signal_process_locked(struct thread_group *tg, int sig, const struct s
 bool signal_would_be_ignored(struct task *t, int sig);
 /* Is a signal pending that is not blocked?  (Sleeps check this.) */
 bool signal_pending(struct task *t);
+/* Is t's only reason to wake that it must join its process's stop (no signal to take)? */
+bool only_stop_pending(struct task *t);
 /* Is SIGKILL on its way (the task will die at its next return to user mode)? */
 bool fatal_signal_pending(struct task *t);
 

@@ -162,10 +162,10 @@ static __noreturn void do_exit_thread(int status_word)
 	release_resources(t);
 	spin_lock(&tasklist_lock);
 	reparent_children(t);
-	stop_joined(t);		/* an exiting thread no longer holds up its process's stop */
 	cputime_thread_exited();
 	list_del(&t->tg_link);
 	last = --tg->live == 0;
+	stop_joined(t);		/* an exiting thread no longer holds up its process's stop */
 	wake_up(&tg->live_changed);
 	if (last) {
 		int code = tg->exiting ? tg->exit_code : status_word;

@@ -184,9 +184,11 @@ void do_signal_stop(int sig)
 }
 
 /*
- * t has stopped for its process's stop, or is exiting, which counts the
+ * t has stopped for its process's stop, or has exited, which counts the
  * same: if it was the last thread the stop waited for, the stop is
- * complete and the parent is told.  tasklist_lock held.
+ * complete and the parent is told - unless the process is ending (exit
+ * cancels a pending stop, thread_group_begin_exit; or its last thread has
+ * just gone).  tasklist_lock held.
  */
 void stop_joined(struct task *t)
 {
@@ -195,7 +197,7 @@ void stop_joined(struct task *t)
 	if (!t->stop_pending)
 		return;
 	t->stop_pending = false;
-	if (--tg->stop_count == 0 && tg->group_stop) {
+	if (--tg->stop_count == 0 && tg->group_stop && !tg->exiting && tg->live > 0) {
 		tg->wait_report = WAIT_STOPPED;
 		notify_parent_of_change(tg, CLD_STOPPED, tg->stop_signal);
 	}
@@ -207,10 +209,13 @@ void group_stop_wait(void)
 	struct thread_group *tg = t->tg;
 
 	spin_lock(&tasklist_lock);
-	if (tg->group_stop)
+	for (;;) {
+		/* Each pass: a SIGCONT and a new stop may have come while we were waking. */
 		stop_joined(t);
-	while (tg->group_stop && !tg->exiting && !fatal_signal_pending(t))
+		if (!tg->group_stop || tg->exiting || fatal_signal_pending(t))
+			break;
 		wait_sleep_stopped(&tg->stop_wait, &tasklist_lock);
+	}
 	spin_unlock(&tasklist_lock);
 }
 

@@ -6,6 +6,7 @@
 #include <apic.h>
 #include <paging.h>
 #include <printk.h>
+#include <spinlock.h>
 #include <traps.h>
 #include <x86.h>
 
@@ -70,13 +71,20 @@ void lapic_init(void)
 #define ICR_SEND_PENDING (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
 
-/* Send one inter-processor interrupt and wait until the APIC has taken it. */
+/*
+ * Send one inter-processor interrupt and wait until the APIC has taken it.
+ * Interrupts off between the two writes: an interrupt handler that sent an
+ * IPI of its own in between (a signal's wake-up does) would leave its
+ * destination in ICR_HIGH, and ours would go to that CPU instead.
+ */
 static void lapic_send(u32 apic_id, u32 command)
 {
+	push_irq_off();
 	lapic_write(LAPIC_ICR_HIGH, apic_id << 24);
 	lapic_write(LAPIC_ICR_LOW, command);
 	while (lapic_read(LAPIC_ICR_LOW) & ICR_SEND_PENDING)
 		cpu_relax();
+	pop_irq_off();
 }
 
 void lapic_send_ipi(u32 apic_id, int vector)

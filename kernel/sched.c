@@ -251,7 +251,12 @@ void signal_wake_up(struct task *t)
 
 	if (wake_up_task(t, true))
 		return;
-	/* Unlocked: at worst a needless interrupt, or the tick does it. */
+	/*
+	 * Unlocked: at worst a needless interrupt, or the tick does it.
+	 * wake_up_task took rq_lock, which orders the caller's store (the
+	 * signal) before this read of cur_task: a t switched in after it sees
+	 * the signal on its way to user mode anyway.
+	 */
 	cpu = READ_ONCE(t->on_cpu);
 	if (cpu >= 0 && cpu != this_cpu()->id && READ_ONCE(cpus[cpu].cur_task) == t)
 		lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);

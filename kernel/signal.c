@@ -98,7 +98,6 @@ static enum default_action default_action(int sig)
 	}
 }
 
-/* Would sig be thrown away on arrival?  (Blocked signals stay: the mask may change.) */
 /*
  * Does init (tg->unkillable) refuse sig, having no handler for it?  Every
  * signal but SIGKILL: only the kernel sends init that (kill() does not),
@@ -109,6 +108,7 @@ static bool init_refuses(struct task *t, int sig, void *handler)
 	return handler == SIG_DFL && sig != SIGKILL && t->tg && READ_ONCE(t->tg->unkillable);
 }
 
+/* Would sig be thrown away on arrival?  (Blocked signals stay: the mask may change.) */
 static bool signal_ignored(struct task *t, int sig)
 {
 	void *h = t->sighand->action[sig - 1].handler;

@@ -75,16 +75,25 @@ void sigpending_flush(struct sigpending *p, int sig)
 	p->set &= sig ? ~sigmask(sig) : 0;
 }
 
-bool signal_pending(struct task *t)
+/* Is a signal that t does not block pending, for it or for its process? */
+static bool unblocked_signal_pending(struct task *t)
 {
 	sigset_t pending = READ_ONCE(t->pending.set);
 
-	/* Its process is stopping: an interruptible sleep must end, so that it stops too. */
-	if (READ_ONCE(t->stop_pending))
-		return true;
 	if (t->tg)
 		pending |= READ_ONCE(t->tg->shared.set);
 	return (pending & ~READ_ONCE(t->blocked)) != 0;
+}
+
+bool signal_pending(struct task *t)
+{
+	/* Its process is stopping: an interruptible sleep must end, so that it stops too. */
+	return READ_ONCE(t->stop_pending) || unblocked_signal_pending(t);
+}
+
+bool only_stop_pending(struct task *t)
+{
+	return READ_ONCE(t->stop_pending) && !unblocked_signal_pending(t);
 }
 
 bool fatal_signal_pending(struct task *t)

@@ -142,7 +142,9 @@ long sys_time(long *t)
 /*
  * Sleep until the monotonic clock reaches deadline.  A signal ends it
  * early: then the remaining time is stored in *rem and the call fails
- * with EINTR (Linux never restarts nanosleep after a handler ran).
+ * with EINTR (Linux never restarts nanosleep after a handler ran).  A
+ * stop of the process that another thread took only pauses it: this
+ * thread stops here, and sleeps on once continued.
  */
 static long sleep_until(u64 deadline, struct timespec_k *rem)
 {
@@ -156,6 +158,10 @@ static long sleep_until(u64 deadline, struct timespec_k *rem)
 		if (now >= deadline)
 			return 0;
 		err = wait_sleep_timeout(&wq, NULL, true, deadline - now);
+		if (err == -ERESTARTSYS && only_stop_pending(current)) {
+			group_stop_wait();
+			continue;
+		}
 		if (err == -ERESTARTSYS) {
 			struct timespec_k left = ns_to_timespec(deadline > clock_ns() ?
 								deadline - clock_ns() : 1);

@@ -80,8 +80,11 @@ bool thread_group_begin_exit(struct thread_group *tg, int status_word)
 		return false;
 	tg->exiting = true;
 	tg->exit_code = status_word;
-	list_for_each_entry(t, &tg->threads, tg_link)
+	tg->stop_count = 0;	/* a stop not yet complete is never reported now */
+	list_for_each_entry(t, &tg->threads, tg_link) {
+		t->stop_pending = false;
 		if (t != current)
 			send_signal(t, SIGKILL, NULL);
+	}
 	return true;
 }

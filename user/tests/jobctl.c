@@ -25,6 +25,8 @@ struct shared {
 	atomic_int flag;	/* set by the child's signal handlers */
 	atomic_int quit;	/* tells the spinners to exit with 3 */
 	atomic_int pid;		/* the grandchild, for the orphan test */
+	atomic_int result;	/* the sleeping thread's nanosleep: 1 for 0, else -errno */
+	atomic_long slept_ms;	/* and how long it took */
 };
 
 static struct shared *sh;
@@ -390,6 +392,63 @@ TEST(sigstop_stops_every_thread)
 	CHECK(both_frozen());
 	cont(pid);
 	CHECK(moving(1));
+	kill_and_reap(pid);
+}
+
+/* The stop is reported each time, however soon it follows a continue. */
+TEST(a_stop_right_after_a_continue_is_reported)
+{
+	pid_t pid = spawn(second_spinner);
+	int st;
+
+	stop_with(pid, SIGSTOP);
+	for (int i = 0; i < 20; i++) {
+		CHECK_EQ(kill(pid, SIGCONT), 0);
+		CHECK_EQ(kill(pid, SIGSTOP), 0);
+		CHECK_EQ(wait_for(pid, &st, WUNTRACED), pid);
+		CHECK(WIFSTOPPED(st));
+	}
+	cont(pid);
+	kill_and_reap(pid);
+}
+
+/* The child's second thread: a 400 ms nanosleep, and what it returned. */
+static void *stop_sleeper(void *arg)
+{
+	struct timespec ts = { 0, 400 * 1000 * 1000 };
+	double t0 = now();
+	int r;
+
+	(void)arg;
+	atomic_store(&sh->flag, 1);
+	r = nanosleep(&ts, NULL);
+	atomic_store(&sh->slept_ms, (long)((now() - t0) * 1000));
+	atomic_store(&sh->result, r == 0 ? 1 : -errno);
+	return NULL;
+}
+
+static void sleeping_thread(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, stop_sleeper, NULL) != 0)
+		_exit(4);
+	while (!atomic_load(&sh->flag))
+		sleep_ms(1);
+	sleep_ms(20);	/* (so that it sleeps when the stop comes) */
+}
+
+/* A thread asleep when its process stops stops too, and then sleeps on: no EINTR. */
+TEST(a_sleeping_thread_sleeps_on_through_a_stop)
+{
+	pid_t pid = spawn(sleeping_thread);
+
+	stop_with(pid, SIGSTOP);
+	sleep_ms(100);
+	cont(pid);
+	CHECK(EVENTUALLY(atomic_load(&sh->result) != 0));
+	CHECK_EQ(atomic_load(&sh->result), 1);
+	CHECK(atomic_load(&sh->slept_ms) >= 400);
 	kill_and_reap(pid);
 }
 

@@ -96,6 +96,7 @@ long sys_clock_gettime(int clock, struct timespec_k *tp);
 long sys_clock_getres(int clock, struct timespec_k *tp);
 long sys_clock_nanosleep(int clock, int flags, const struct timespec_k *req, struct timespec_k *rem);
 long sys_nanosleep(const struct timespec_k *req, struct timespec_k *rem);
+long sys_restart_syscall(void);
 long sys_gettimeofday(void *tv, void *tz);
 long sys_time(long *t);
 long sys_alarm(unsigned int seconds);

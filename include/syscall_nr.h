@@ -102,6 +102,7 @@
 #define NR_futex 202
 #define NR_getdents64 217
 #define NR_set_tid_address 218
+#define NR_restart_syscall 219
 #define NR_clock_gettime 228
 #define NR_clock_getres 229
 #define NR_clock_nanosleep 230

@@ -24,6 +24,8 @@
 #include <types.h>
 #include <wait.h>
 
+struct timespec_k;
+
 struct completion;
 
 struct mm;
@@ -126,6 +128,10 @@ struct task {
 	u64 utime_ns, stime_ns;		/* run in user mode, in the kernel */
 	u64 cputime_stamp;		/* when the interval being run began */
 	u64 min_flt;			/* own: page faults resolved (getrusage RUSAGE_THREAD) */
+	/* A nanosleep to resume by restart_syscall (kernel/sys_time.c). */
+	bool restart_sleep;		/* own */
+	u64 restart_deadline;		/* own: the monotonic time it sleeps until */
+	struct timespec_k *restart_rem;	/* own: the caller's rem, or NULL */
 	u64 start_ns;
 
 	/* ITIMER_REAL / alarm (kernel/sys_time.c). */

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <string.h>
 #include <syscall.h>
+#include <syscall_nr.h>
 #include <traps.h>
 #include <usercopy.h>
 #include <x86.h>
@@ -281,8 +282,9 @@ static void handle_syscall_restart(struct trap_frame *tf, const struct sigaction
 		return;
 	/* No handler runs (ka == NULL): restart whatever it was. */
 	restart = !ka || (ret == -ERESTARTSYS && (ka->flags & SA_RESTART));
-	if (restart && ret != -ERESTART_RESTARTBLOCK) {
-		tf->rax = tf->error_code;	/* the call number (orig_rax) */
+	if (restart) {
+		/* The same call again, or restart_syscall to resume a sleep where it was. */
+		tf->rax = ret == -ERESTART_RESTARTBLOCK ? NR_restart_syscall : tf->error_code;
 		tf->rip -= 2;			/* back over "syscall" */
 	} else {
 		tf->rax = (u64)-EINTR;

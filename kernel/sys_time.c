@@ -141,10 +141,12 @@ long sys_time(long *t)
 
 /*
  * Sleep until the monotonic clock reaches deadline.  A signal ends it
- * early: then the remaining time is stored in *rem and the call fails
- * with EINTR (Linux never restarts nanosleep after a handler ran).  A
- * stop of the process that another thread took only pauses it: this
- * thread stops here, and sleeps on once continued.
+ * early: the remaining time is stored in *rem and the call returns
+ * -ERESTART_RESTARTBLOCK, which becomes EINTR if a handler runs (Linux
+ * never restarts nanosleep after one) and otherwise - a stop, say, that
+ * is continued - makes the thread call restart_syscall, which sleeps on
+ * to the same deadline.  A stop that another thread of the process took
+ * pauses the sleep here, with no restart.
  */
 static long sleep_until(u64 deadline, struct timespec_k *rem)
 {
@@ -167,9 +169,23 @@ static long sleep_until(u64 deadline, struct timespec_k *rem)
 								deadline - clock_ns() : 1);
 			if (rem && copy_to_user(rem, &left, sizeof(left)))
 				return -EFAULT;
-			return -EINTR;
+			current->restart_sleep = true;
+			current->restart_deadline = deadline;
+			current->restart_rem = rem;
+			return -ERESTART_RESTARTBLOCK;
 		}
 	}
+}
+
+/* The call user space makes when told to (handle_syscall_restart): resume the interrupted sleep. */
+long sys_restart_syscall(void)
+{
+	struct task *t = current;
+
+	if (!t->restart_sleep)
+		return -EINTR;	/* nothing to resume: as Linux */
+	t->restart_sleep = false;
+	return sleep_until(t->restart_deadline, t->restart_rem);
 }
 
 long sys_nanosleep(const struct timespec_k *req, struct timespec_k *rem)

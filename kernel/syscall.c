@@ -70,7 +70,7 @@ static const struct syscall_entry syscall_table[NR_SYSCALLS] = {
 	/* Futexes, for threads (kernel/futex.c). */
 	SYSCALL(futex),
 	/* Time (kernel/sys_time.c). */
-	SYSCALL(nanosleep), SYSCALL(clock_gettime), SYSCALL(clock_getres),
+	SYSCALL(nanosleep), SYSCALL(restart_syscall), SYSCALL(clock_gettime), SYSCALL(clock_getres),
 	SYSCALL(clock_nanosleep), SYSCALL(gettimeofday), SYSCALL(time), SYSCALL(alarm),
 	SYSCALL(setitimer), SYSCALL(getitimer),
 };

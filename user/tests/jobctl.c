@@ -452,6 +452,32 @@ TEST(a_sleeping_thread_sleeps_on_through_a_stop)
 	kill_and_reap(pid);
 }
 
+/* A process stopped in its own nanosleep (^Z, fg of `sleep`) sleeps on once continued: no EINTR. */
+TEST(a_sleep_sleeps_on_after_its_own_stop)
+{
+	pid_t pid;
+	int st;
+
+	share();
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		alarm(10);
+		stop_sleeper(NULL);
+		_exit(0);
+	}
+	CHECK(EVENTUALLY(atomic_load(&sh->flag)));
+	sleep_ms(20);
+	stop_with(pid, SIGSTOP);
+	sleep_ms(100);
+	CHECK_EQ(kill(pid, SIGCONT), 0);
+	CHECK_EQ(wait_for(pid, &st, WCONTINUED), pid);
+	CHECK(EVENTUALLY(atomic_load(&sh->result) != 0));
+	CHECK_EQ(atomic_load(&sh->result), 1);
+	CHECK(atomic_load(&sh->slept_ms) >= 400);
+	CHECK(exited_with(wait_status(pid), 0));
+}
+
 /* ---- orphaned process groups ------------------------------------------- */
 
 /*

@@ -166,6 +166,17 @@ static long do_fork(u64 flags, u64 stack, int *parent_tid, int *child_tid, u64 t
 	 * process has no live thread yet.
 	 */
 	spin_lock(&tasklist_lock);
+	/*
+	 * A fatal signal that came while we copied (exit_group, SIGKILL, an
+	 * exec killing the other threads - each sent under this lock) would
+	 * miss the new task, which would then outlive its process: give up,
+	 * as Linux does.
+	 */
+	if (fatal_signal_pending(current) || current->tg->exiting) {
+		spin_unlock(&tasklist_lock);
+		undo_copy(p);
+		return -EINTR;
+	}
 	task_add_to_list_locked(p, (flags & CLONE_THREAD) ? NULL : current);
 	thread_group_add((flags & CLONE_THREAD) ? current->tg : p->tg, p);
 	spin_unlock(&tasklist_lock);

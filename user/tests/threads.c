@@ -456,3 +456,50 @@ TEST(threads_share_fds_cwd_and_signal_handlers)
 	CHECK_EQ(raise(SIGUSR2), 0);
 	CHECK_EQ(atomic_load(&usr2_hits), 1);
 }
+
+static void *pause_for_ever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Start threads that wait, one after another as fast as it can, until clone fails. */
+static void *keep_starting_threads(void *arg)
+{
+	pthread_t t;
+
+	(void)arg;
+	while (pthread_create(&t, NULL, pause_for_ever, NULL) == 0)
+		pthread_detach(t);
+	return pause_for_ever(NULL);
+}
+
+/*
+ * exit() while another thread is in the middle of creating a thread ends
+ * every thread: none created in that moment outlives the process (the
+ * parent would wait for it for ever).
+ */
+TEST(exit_ends_threads_being_created_meanwhile)
+{
+	for (int round = 0; round < 10; round++) {
+		pid_t pid = fork();
+		int st;
+
+		REQUIRE(pid >= 0);
+		if (pid == 0) {
+			pthread_t t;
+
+			pthread_create(&t, NULL, keep_starting_threads, NULL);
+			sleep_ms(30);
+			_exit(7);
+		}
+		if (!CHECK(EVENTUALLY(waitpid(pid, &st, WNOHANG) == pid))) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return;
+		}
+		CHECK(exited_with(st, 7));
+	}
+}

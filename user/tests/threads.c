@@ -483,7 +483,7 @@ static void *keep_starting_threads(void *arg)
  */
 TEST(exit_ends_threads_being_created_meanwhile)
 {
-	for (int round = 0; round < 10; round++) {
+	for (int round = 0; round < 20; round++) {
 		pid_t pid = fork();
 		int st;
 
@@ -491,8 +491,9 @@ TEST(exit_ends_threads_being_created_meanwhile)
 		if (pid == 0) {
 			pthread_t t;
 
-			pthread_create(&t, NULL, keep_starting_threads, NULL);
-			sleep_ms(30);
+			for (int i = 0; i < 3; i++)
+				pthread_create(&t, NULL, keep_starting_threads, NULL);
+			sleep_ms(10 + round);
 			_exit(7);
 		}
 		if (!CHECK(EVENTUALLY(waitpid(pid, &st, WNOHANG) == pid))) {

@@ -199,9 +199,9 @@ int close_fd(unsigned int fd)
 	return 0;
 }
 
-struct file *fget(int fd)
+/* The file at fd in files (NULL: no table), referenced, or NULL. */
+static struct file *files_fget(struct files_struct *files, int fd)
 {
-	struct files_struct *files = current_files();
 	struct file *f = NULL;
 
 	if (!files || fd < 0)
@@ -215,19 +215,17 @@ struct file *fget(int fd)
 	return f;
 }
 
+struct file *fget(int fd)
+{
+	return files_fget(current_files(), fd);
+}
+
 struct file *fget_task(struct task *t, int fd)
 {
-	struct file *f = NULL;
+	struct file *f;
 
-	spin_lock(&t->lock);
-	if (t->files && fd >= 0) {
-		spin_lock(&t->files->file_lock);
-		if ((unsigned int)fd < t->files->size && t->files->fd[fd]) {
-			f = t->files->fd[fd];
-			get_file(f);
-		}
-		spin_unlock(&t->files->file_lock);
-	}
+	spin_lock(&t->lock);	/* exit clears t->files under it */
+	f = files_fget(t->files, fd);
 	spin_unlock(&t->lock);
 	return f;
 }

@@ -109,15 +109,19 @@ static bool init_refuses(struct task *t, int sig, void *handler)
 	return handler == SIG_DFL && sig != SIGKILL && t->tg && READ_ONCE(t->tg->unkillable);
 }
 
+/* Does sig, with this handler, do nothing at all for t (ignored, or refused by init)? */
+static bool handler_discards(struct task *t, int sig, void *handler)
+{
+	return handler == SIG_IGN || (handler == SIG_DFL && default_action(sig) == ACT_IGNORE) ||
+	       init_refuses(t, sig, handler);
+}
+
 /* Would sig be thrown away on arrival?  (Blocked signals stay: the mask may change.) */
 static bool signal_ignored(struct task *t, int sig)
 {
-	void *h = t->sighand->action[sig - 1].handler;
-
 	if (t->blocked & sigmask(sig))
 		return false;
-	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGNORE) ||
-	       init_refuses(t, sig, h);
+	return handler_discards(t, sig, t->sighand->action[sig - 1].handler);
 }
 
 bool signal_would_be_ignored(struct task *t, int sig)
@@ -310,8 +314,7 @@ static bool do_signal(struct trap_frame *tf)
 		return false;
 	}
 	ka = t->sighand->action[sig - 1];
-	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_action(sig) == ACT_IGNORE) ||
-	    init_refuses(t, sig, ka.handler))	/* (sent while blocked) */
+	if (handler_discards(t, sig, ka.handler))	/* (sent while blocked, or since ignored) */
 		return true;	/* a restart, if any, waits for the last signal */
 	if (ka.handler == SIG_DFL && default_action(sig) == ACT_STOP && sig != SIGKILL) {
 		do_signal_stop(sig);	/* prepare_return_to_user then waits stopped */
@@ -572,6 +575,12 @@ long sys_sigaltstack(const struct user_stack *ss, struct user_stack *old)
 	return 0;
 }
 
+/* kill() of SIGKILL to init succeeds and sends nothing, as on Linux. */
+static bool kill_spares_init(struct thread_group *tg, int sig)
+{
+	return sig == SIGKILL && tg && tg->unkillable;
+}
+
 /* kill() to a whole process: it waits on the process for any thread to take. */
 static int kill_process(struct task *leader, int sig)
 {
@@ -579,8 +588,8 @@ static int kill_process(struct task *leader, int sig)
 
 	if (leader->tg->live == 0 || sig == 0)
 		return 0;	/* a zombie exists until reaped, but takes nothing */
-	if (sig == SIGKILL && leader->tg->unkillable)
-		return 0;	/* init: as Linux, success and nothing */
+	if (kill_spares_init(leader->tg, sig))
+		return 0;
 	send_signal_process_locked(leader->tg, sig, &si);
 	return 0;
 }
@@ -592,8 +601,8 @@ static int kill_one(struct task *t, int sig, int code)
 
 	if (t->state == TASK_ZOMBIE || t->state == TASK_DEAD)
 		return 0;	/* exists until reaped, but nothing to deliver */
-	if (sig == 0 || (sig == SIGKILL && t->tg && t->tg->unkillable))
-		return 0;	/* (init: as kill_process) */
+	if (sig == 0 || kill_spares_init(t->tg, sig))
+		return 0;
 	send_signal(t, sig, &si);
 	return 0;
 }

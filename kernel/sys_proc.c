@@ -86,12 +86,11 @@ long sys_getsid(int pid)
 	return group_of(pid, true);
 }
 
-/* Is there a process group pgid in session sid?  tasklist_lock held. */
 /*
  * Does group pgid exist in session sid?  A member that has exited but is
  * not waited for yet still counts, as on Linux: a shell puts the second
  * command of `echo x | cat` into the first one's group, which may have
- * exited by then.
+ * exited by then.  tasklist_lock held.
  */
 static bool pgrp_in_session(int pgid, int sid)
 {
